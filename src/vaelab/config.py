@@ -23,8 +23,11 @@ from typing import Any
 from vaelab.errors import ConfigError
 
 
-def option(default: Any, help: str, choices: tuple | None = None, flag: bool = True) -> Any:
-    """A dataclass field with a help text (and allowed values) that the CLI shows."""
+def option(default: Any, help: str, choices: tuple | None = None, flag: str | None = None) -> Any:
+    """A dataclass field with a help text (and allowed values) that the CLI shows.
+
+    The CLI flag is `--field-name` unless `flag` names another (e.g. ModelConfig.kind is `--model`).
+    """
     meta = {"help": help, "choices": choices, "flag": flag}
     if isinstance(default, (list, dict, set)):
         raise TypeError("configs are frozen: use a tuple default")

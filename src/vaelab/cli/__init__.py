@@ -1,0 +1,29 @@
+"""The `vaelab` command: thin entry points that parse, build and call.
+
+Errors the user can fix (VaelabError) print one line `vaelab: error: ...` and exit non-zero (2 for
+invalid settings); they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from vaelab.cli.commands import COMMANDS, build_parser
+from vaelab.errors import VaelabError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args, argv) or 0
+    except VaelabError as e:
+        print(f"vaelab: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("vaelab: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,152 @@
+"""The subcommands: each parses its flags, calls one library function, and prints the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+
+from vaelab.cli.flags import Parser, add_common, add_config_flags, config_from_args
+from vaelab.data import DATASETS, dataset_status
+
+
+def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.runs import train_run
+
+    cfg = config_from_args(args)
+    summary = train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
+    final = summary["final"]
+    headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
+    print(f"trained {summary['epochs']} epochs: {headline} nats/image; run folder {summary['run']}")
+    print(f"next: vaelab evaluate {summary['run']}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.runs import evaluate_run
+
+    result = evaluate_run(args.run, data_dir=args.data_dir, split=args.split, seed=args.seed)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.runs import load_trained, prior_samples
+    from vaelab.viz.grid import save_grid
+
+    setup = load_trained(args.run, args.data_dir)
+    out = args.out or f"{args.run}/samples-seed{args.seed}.png"
+    save_grid(out, prior_samples(setup, args.num, args.seed), nrow=args.nrow)
+    print(f"wrote {args.num} samples from the prior to {out}")
+    return 0
+
+
+def cmd_reconstruct(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.runs import load_trained, reconstructions
+    from vaelab.viz.grid import save_grid
+
+    setup = load_trained(args.run, args.data_dir)
+    out = args.out or f"{args.run}/reconstructions-{args.split}.png"
+    save_grid(out, reconstructions(setup, args.num, args.split, args.seed), nrow=args.num)
+    print(f"wrote {args.num} {args.split} images (top) and their reconstructions (below) to {out}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace, argv: list[str]) -> int:
+    rows = dataset_status(args.data_dir)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        where = row.get("where") or f"not found; {row.get('how_to_get', '')}"
+        print(f"{row['name']:<14} {row.get('description', '')}\n{'':<14} {where}")
+    return 0
+
+
+def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.tutorial import run_tutorial
+
+    page = run_tutorial(args.out, profile=args.profile, data_dir=args.data_dir, seed=args.seed, quiet=args.quiet,
+                        force=args.force)
+    print(f"tutorial written: {page}")
+    return 0
+
+
+COMMANDS = {
+    "train": cmd_train, "evaluate": cmd_evaluate, "sample": cmd_sample, "reconstruct": cmd_reconstruct,
+    "datasets": cmd_datasets, "tutorial": cmd_tutorial,
+}
+
+
+def _sub(subs, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return subs.add_parser(
+        name, help=help, description=help, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n" + textwrap.indent(textwrap.dedent(examples).strip(), "  "),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="vaelab", description="Autoencoders and variational autoencoders: train, evaluate, learn.")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = _sub(subs, "train", "train a model and write a self-describing run folder", """
+        vaelab train --dataset mnist --model vae --hidden 400 --latent-dim 20 --epochs 5 --out runs/vae
+        vaelab train --model ae --latent-dim 64 --corruption gaussian --noise 0.3 --out runs/dae
+        vaelab train --beta 4 --kl-schedule linear --warmup-epochs 5 --out runs/beta4
+        vaelab train --config runs/vae/config.json --seed 1 --out runs/vae-seed1""")
+    p.add_argument("--out", required=True, help="run folder to create")
+    p.add_argument("--config", help="JSON or YAML file of settings (flags given override it)")
+    p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    add_config_flags(p, choices={"dataset": sorted(DATASETS)})
+
+    p = _sub(subs, "evaluate", "print a trained run's test metrics as JSON (negative ELBO in nats per image)", """
+        vaelab evaluate runs/vae
+        vaelab evaluate runs/vae --split val --data-dir ~/datasets""")
+    p.add_argument("run", help="run folder written by vaelab train")
+    p.add_argument("--split", choices=["test", "val"], default="test", help="which split (default: test)")
+    add_common(p, seed=True)
+
+    p = _sub(subs, "sample", "decode samples z ~ N(0, I) of a trained run into a PNG grid", """
+        vaelab sample runs/vae --num 64 --out samples.png --seed 3""")
+    p.add_argument("run", help="run folder written by vaelab train")
+    p.add_argument("--num", type=positive_int, default=64, help="how many samples (default: 64)")
+    p.add_argument("--nrow", type=positive_int, default=8, help="images per row (default: 8)")
+    p.add_argument("--out", help="PNG to write (default: RUN/samples-seedS.png)")
+    add_common(p, seed=True)
+
+    p = _sub(subs, "reconstruct", "show images and their reconstructions by a trained run", """
+        vaelab reconstruct runs/vae --num 16 --out recon.png""")
+    p.add_argument("run", help="run folder written by vaelab train")
+    p.add_argument("--num", type=positive_int, default=16, help="how many images (default: 16)")
+    p.add_argument("--split", choices=["test", "val", "train"], default="test", help="which split (default: test)")
+    p.add_argument("--out", help="PNG to write (default: RUN/reconstructions-SPLIT.png)")
+    add_common(p, seed=True)
+
+    p = _sub(subs, "datasets", "list the datasets, where each was found, or how to get it", """
+        vaelab datasets
+        vaelab datasets --data-dir ~/datasets --json""")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_common(p)
+
+    p = _sub(subs, "tutorial", "run the tutorial's experiments and write its HTML report", """
+        vaelab tutorial --out tutorial-out
+        vaelab tutorial --profile full --out tutorial-full""")
+    p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
+    p.add_argument("--profile", choices=["quick", "full", "tiny"], default="quick",
+                   help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)")
+    p.add_argument("--force", action="store_true", help="rerun experiments that already finished")
+    add_common(p, seed=True)
+    return parser
+
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value

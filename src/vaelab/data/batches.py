@@ -1,0 +1,127 @@
+"""Splits and mini-batches over in-memory uint8 images.
+
+Batches are gathered by indexing the whole uint8 tensor with a slice of a permutation: no per-sample
+Python, no DataLoader workers. The order of epoch e depends only on (seed, e), so a run can be resumed
+at any batch and give the same batches.
+
+Input modes: `continuous` (pixels / 255 in [0, 1]), `dynamic` binarization (a fresh Bernoulli sample per
+batch, the standard protocol for likelihoods on MNIST), `static` binarization (one fixed sample).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from vaelab.data.config import DataConfig
+from vaelab.data.dataset import ImageDataset
+from vaelab.errors import ConfigError
+
+STATIC_BINARIZATION_SEED = 1234  # one fixed binarization, shared by every run that asks for "static"
+
+
+def seeded_generator(*keys: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch.Generator whose state depends only on the integer keys (e.g. seed, epoch)."""
+    seed = 0
+    for k in keys:
+        seed = (seed * 1_000_003 + int(k)) % (2**63 - 1)
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+@dataclass(frozen=True)
+class Split:
+    images: torch.Tensor  # (N, C, H, W) uint8
+    labels: torch.Tensor  # (N,) int64
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: Split
+    val: Split
+    test: Split
+
+
+def make_splits(ds: ImageDataset, cfg: DataConfig, seed: int) -> Splits:
+    """Deterministic train / validation / test splits: validation is drawn from the training set by `seed`."""
+    n = ds.train_images.shape[0]
+    order = torch.randperm(n, generator=seeded_generator(seed, 7))
+    if cfg.subset:
+        order = order[: cfg.subset]
+    if cfg.val_size >= len(order):
+        raise ConfigError(
+            f"data.val_size must be smaller than the {len(order)} training images available (got {cfg.val_size})"
+        )
+    val_idx, train_idx = order[: cfg.val_size].sort().values, order[cfg.val_size:].sort().values
+    return Splits(
+        train=Split(ds.train_images[train_idx], ds.train_labels[train_idx]),
+        val=Split(ds.train_images[val_idx], ds.train_labels[val_idx]),
+        test=Split(ds.test_images, ds.test_labels),
+    )
+
+
+class Batches:
+    """Mini-batches of float images on `device`, in a seeded order per epoch."""
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        batch_size: int,
+        input_mode: str = "continuous",
+        seed: int = 0,
+        shuffle: bool = True,
+        device: str | torch.device = "cpu",
+        labels: torch.Tensor | None = None,
+    ):
+        if images.dtype != torch.uint8:
+            raise TypeError(f"Batches expects uint8 images, got {images.dtype}")
+        self.batch_size = int(batch_size)
+        self.input_mode = input_mode
+        self.seed = seed
+        self.shuffle = shuffle
+        self.device = torch.device(device)
+        self.scale = 1.0 / 255.0
+        if input_mode == "static":
+            probs = images.float().div_(255.0)
+            images = torch.bernoulli(probs, generator=seeded_generator(STATIC_BINARIZATION_SEED)).to(torch.uint8)
+            self.scale = 1.0
+        self.images = images.to(self.device)
+        self.labels = None if labels is None else labels.to(self.device)
+
+    def __len__(self) -> int:
+        return -(-self.images.shape[0] // self.batch_size)
+
+    @property
+    def num_examples(self) -> int:
+        return self.images.shape[0]
+
+    def order(self, epoch: int) -> torch.Tensor:
+        """The permutation of epoch `epoch` (identity when not shuffling)."""
+        n = self.images.shape[0]
+        if not self.shuffle:
+            return torch.arange(n, device=self.device)
+        return torch.randperm(n, generator=seeded_generator(self.seed, epoch)).to(self.device)
+
+    def epoch(self, epoch: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
+        """Float batches (B, C, H, W) for epoch `epoch`, beginning at batch number `start`."""
+        for x, _ in self.epoch_with_labels(epoch, start):
+            yield x
+
+    def epoch_with_labels(self, epoch: int = 0, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        order = self.order(epoch)
+        binarizer = None
+        if self.input_mode == "dynamic":
+            binarizer = seeded_generator(self.seed, epoch, 11, device=self.device)
+            # Skip the draws of batches before `start` so a resumed epoch sees the same samples.
+            for i in range(start):
+                size = min(self.batch_size, self.num_examples - i * self.batch_size)
+                torch.rand((size, *self.images.shape[1:]), generator=binarizer, device=self.device)
+        for i in range(start, len(self)):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            x = self.images[idx].to(torch.float32).mul_(self.scale)  # (B, C, H, W) uint8 -> float in [0, 1]
+            if binarizer is not None:
+                u = torch.rand(x.shape, generator=binarizer, device=self.device)
+                x = (u < x).to(torch.float32)  # x ~ Bernoulli(pixel intensity)
+            y = None if self.labels is None else self.labels[idx]
+            yield x, y

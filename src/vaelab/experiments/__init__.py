@@ -1,0 +1,1 @@
+"""Runs and the tutorial's experiments, built from the library's parts."""

@@ -1,0 +1,109 @@
+"""The two models: a deterministic autoencoder and a variational autoencoder.
+
+Neither computes a loss: `forward` returns the tensors an objective needs (see `vaelab.objectives`).
+Sparse, denoising and beta variants are objectives and configs over these same two modules.
+
+Decoder outputs `x_hat` are distribution parameters of p(x|z): Bernoulli logits, or Gaussian means with
+standard deviation exp(log_scale) per channel (fixed, or learned when `learn_sigma`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from vaelab.models.config import ModelConfig
+from vaelab.models.networks import DECODERS, ENCODERS
+
+CODE_ACTIVATIONS = {"none": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+
+
+class LikelihoodScale(nn.Module):
+    """log sigma of a Gaussian decoder, one per channel: a parameter if learned, else a buffer."""
+
+    def __init__(self, cfg: ModelConfig, channels: int):
+        super().__init__()
+        value = torch.full((channels,), math.log(cfg.sigma))
+        if cfg.learn_sigma:
+            self.log_scale = nn.Parameter(value)
+        else:
+            self.register_buffer("log_scale", value)
+
+    def forward(self) -> torch.Tensor:
+        return self.log_scale.view(1, -1, 1, 1)  # (C,) -> (1, C, 1, 1), broadcasts over (B, C, H, W)
+
+
+class _Decoded(nn.Module):
+    """Shared by both models: a decoder network plus, for a Gaussian p(x|z), its scale."""
+
+    def _init_decoder(self, cfg: ModelConfig, image_shape: tuple[int, int, int]) -> None:
+        self.config = cfg
+        self.image_shape = tuple(image_shape)
+        self.latent_dim = cfg.latent_dim
+        self.decoder = DECODERS[cfg.arch](cfg, image_shape)
+        self.scale = LikelihoodScale(cfg, image_shape[0]) if cfg.likelihood == "gaussian" else None
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """p(x|z)'s parameters: (B, D) -> (B, C, H, W) logits (Bernoulli) or means (Gaussian)."""
+        return self.decoder(z)
+
+    def decoder_outputs(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = {"x_hat": self.decode(z)}
+        if self.scale is not None:
+            out["log_scale"] = self.scale()
+        return out
+
+    def mean_image(self, x_hat: torch.Tensor) -> torch.Tensor:
+        """The decoder's mean E[x|z] in [0, 1], for pictures: sigmoid of logits, or clamped means."""
+        if self.config.likelihood == "bernoulli":
+            return torch.sigmoid(x_hat)
+        return x_hat.clamp(0, 1)
+
+
+class Autoencoder(_Decoded):
+    """x -> z = f(x) -> x_hat = g(z). Deterministic; the code may pass through a nonlinearity."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+        super().__init__()
+        self.encoder = ENCODERS[cfg.arch](cfg, image_shape, cfg.latent_dim)
+        self.code_activation = CODE_ACTIVATIONS[cfg.code_activation]()
+        self._init_decoder(cfg, image_shape)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.code_activation(self.encoder(x))  # (B, C, H, W) -> (B, D)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        return {"z": z, **self.decoder_outputs(z)}
+
+
+class VAE(_Decoded):
+    """Kingma & Welling (2014): q(z|x) = N(mu(x), diag(exp(logvar(x)))), p(z) = N(0, I), p(x|z) by the decoder."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+        super().__init__()
+        self.encoder = ENCODERS[cfg.arch](cfg, image_shape, 2 * cfg.latent_dim)
+        self._init_decoder(cfg, image_shape)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z|x)'s parameters: (B, C, H, W) -> mu (B, D), logvar (B, D)."""
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """The reparameterization trick: z = mu + sigma * eps with eps ~ N(0, I), so dz/dmu and dz/dsigma exist."""
+        eps = torch.randn_like(mu)
+        return mu + torch.exp(0.5 * logvar) * eps
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar)
+        return {"mu": mu, "logvar": logvar, "z": z, **self.decoder_outputs(z)}
+
+    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z ~ N(0, I): (n, D) on the model's device (drawn on the CPU so a CPU generator is reproducible)."""
+        device = next(self.parameters()).device
+        return torch.randn(n, self.latent_dim, generator=generator).to(device)

@@ -1,0 +1,53 @@
+"""Which network a run builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaelab.config import check_choice, check_range, option
+from vaelab.errors import ConfigError
+
+KINDS = ("ae", "vae")
+ARCHS = ("mlp", "conv")
+ACTIVATIONS = ("relu", "tanh", "elu", "leaky_relu")
+LIKELIHOODS = ("bernoulli", "gaussian")
+CODE_ACTIVATIONS = ("none", "relu", "sigmoid")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    kind: str = option("vae", "autoencoder (ae) or variational autoencoder (vae)", choices=KINDS, flag="model")
+    arch: str = option("mlp", "fully connected (mlp) or convolutional (conv) encoder/decoder", choices=ARCHS)
+    hidden: tuple[int, ...] = option((400,), "hidden layer widths of the MLP part, encoder order")
+    latent_dim: int = option(20, "size of the latent code z")
+    channels: tuple[int, ...] = option(
+        (32, 64), "conv arch: output channels of each stride-2 conv layer (image size must divide by 2^layers)"
+    )
+    activation: str = option("relu", "hidden-layer nonlinearity", choices=ACTIVATIONS)
+    likelihood: str = option(
+        "bernoulli", "decoder likelihood p(x|z): bernoulli (logits) or gaussian (mean)", choices=LIKELIHOODS
+    )
+    sigma: float = option(0.1, "gaussian likelihood: the decoder's standard deviation (initial value if learned)")
+    learn_sigma: bool = option(False, "gaussian likelihood: learn one standard deviation per channel")
+    code_activation: str = option(
+        "none", "ae only: nonlinearity on the code (relu for L1 sparsity, sigmoid for a target rate)",
+        choices=CODE_ACTIVATIONS,
+    )
+
+    def __post_init__(self) -> None:
+        check_choice("model.kind", self.kind, KINDS)
+        check_choice("model.arch", self.arch, ARCHS)
+        check_choice("model.activation", self.activation, ACTIVATIONS)
+        check_choice("model.likelihood", self.likelihood, LIKELIHOODS)
+        check_choice("model.code_activation", self.code_activation, CODE_ACTIVATIONS)
+        check_range("model.latent_dim", self.latent_dim, 1, 4096)
+        check_range("model.sigma", self.sigma, 0, 100, low_open=True)
+        for width in self.hidden:
+            check_range("model.hidden (each width)", width, 1, 65536)
+        for width in self.channels:
+            check_range("model.channels (each)", width, 1, 4096)
+        if self.arch == "conv" and not self.channels:
+            raise ConfigError("model.channels must name at least one layer for the conv arch")
+        if self.kind == "vae" and self.code_activation != "none":
+            raise ConfigError("model.code_activation applies to the ae only; the vae's code is Gaussian (use none)")
+

@@ -1,0 +1,66 @@
+"""What a run minimises: the ELBO (with beta, schedules, capacity, free bits) or a reconstruction loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaelab.config import check_choice, check_range, option
+from vaelab.errors import ConfigError
+
+OBJECTIVES = ("auto", "elbo", "reconstruction")
+KL_SCHEDULES = ("constant", "linear", "cyclical", "sigmoid")
+CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    objective: str = option(
+        "auto", "elbo (vae) or reconstruction (ae); auto picks the one that fits the model", choices=OBJECTIVES
+    )
+    beta: float = option(1.0, "weight on the KL term (beta-VAE: beta > 1; beta = 0 drops the KL term)")
+    kl_schedule: str = option(
+        "constant", "how the KL weight rises: constant, linear warm-up, cyclical (Fu et al. 2019), sigmoid",
+        choices=KL_SCHEDULES,
+    )
+    warmup_epochs: float = option(10.0, "linear and sigmoid schedules: epochs until the KL weight reaches beta")
+    cycles: int = option(4, "cyclical schedule: number of cycles M over the whole run")
+    cycle_ratio: float = option(0.5, "cyclical schedule: fraction R of each cycle spent rising")
+    sigmoid_steepness: float = option(10.0, "sigmoid schedule: steepness k of 1 / (1 + exp(-k (t / T - 1/2)))")
+    capacity_max: float = option(
+        0.0, "capacity annealing (Burgess et al. 2018): final capacity C_max in nats; 0 turns it off"
+    )
+    capacity_epochs: float = option(10.0, "capacity annealing: epochs over which C rises linearly to C_max")
+    capacity_gamma: float = option(1000.0, "capacity annealing: weight gamma on |KL - C(t)|")
+    free_bits: float = option(0.0, "free bits (Kingma et al. 2016): nats per latent dimension below which KL is free")
+    l1: float = option(0.0, "sparse AE: weight on the L1 norm of the code")
+    sparsity_kl: float = option(0.0, "sparse AE: weight on KL(rho || mean activation) per unit (sigmoid code)")
+    sparsity_target: float = option(0.05, "sparse AE: target activation rate rho")
+    corruption: str = option(
+        "none", "denoising: corrupt inputs and reconstruct the clean ones", choices=CORRUPTIONS
+    )
+    noise: float = option(0.0, "denoising: noise level in [0, 1] (gaussian std, or fraction of pixels hit)")
+
+    def __post_init__(self) -> None:
+        check_choice("objective.objective", self.objective, OBJECTIVES)
+        check_choice("objective.kl_schedule", self.kl_schedule, KL_SCHEDULES)
+        check_choice("objective.corruption", self.corruption, CORRUPTIONS)
+        check_range("objective.beta", self.beta, 0)
+        check_range("objective.warmup_epochs", self.warmup_epochs, 0, low_open=True)
+        check_range("objective.cycles", self.cycles, 1)
+        check_range("objective.cycle_ratio", self.cycle_ratio, 0, 1, low_open=True)
+        check_range("objective.sigmoid_steepness", self.sigmoid_steepness, 0, low_open=True)
+        check_range("objective.capacity_max", self.capacity_max, 0)
+        check_range("objective.capacity_epochs", self.capacity_epochs, 0, low_open=True)
+        check_range("objective.capacity_gamma", self.capacity_gamma, 0)
+        check_range("objective.free_bits", self.free_bits, 0)
+        check_range("objective.l1", self.l1, 0)
+        check_range("objective.sparsity_kl", self.sparsity_kl, 0)
+        check_range("objective.sparsity_target", self.sparsity_target, 0, 1, low_open=True, high_open=True)
+        check_range("objective.noise", self.noise, 0, 1)
+        if self.capacity_max > 0 and self.kl_schedule != "constant":
+            raise ConfigError(
+                "objective.capacity_max replaces the KL weight by gamma * |KL - C(t)|; "
+                "use kl_schedule constant with it"
+            )
+        if self.corruption != "none" and self.noise == 0:
+            raise ConfigError(f"objective.noise must be > 0 with corruption {self.corruption} (got 0)")

@@ -1,0 +1,70 @@
+"""How a run trains, and the whole run's config (data + model + objective + training)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vaelab.config import check_choice, check_range, option
+from vaelab.data.config import DataConfig
+from vaelab.errors import ConfigError
+from vaelab.models.config import ModelConfig
+from vaelab.objectives.config import ObjectiveConfig
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+LR_SCHEDULES = ("constant", "cosine", "exponential")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = option(10, "passes over the training set")
+    batch_size: int = option(128, "examples per gradient step")
+    lr: float = option(1e-3, "learning rate")
+    optimizer: str = option("adam", "optimizer (fused kernels are used where the device has them)", choices=OPTIMIZERS)
+    weight_decay: float = option(0.0, "weight decay (L2 on the parameters)")
+    lr_schedule: str = option(
+        "constant", "learning-rate schedule over the run: constant, cosine to 0, or exponential decay",
+        choices=LR_SCHEDULES,
+    )
+    lr_decay: float = option(0.1, "exponential schedule: the fraction of lr left at the end of the run")
+    grad_clip: float = option(0.0, "clip the gradient norm to this value (0: no clipping)")
+    seed: int = option(0, "random seed: data order, initialisation, sampling")
+    device: str = option("auto", "where to train: auto (a GPU when there is one), cpu, cuda, mps", choices=DEVICES)
+    threads: int = option(0, "CPU threads for torch (0: torch's default)")
+    eval_batch_size: int = option(1000, "examples per batch when evaluating")
+
+    def __post_init__(self) -> None:
+        check_range("train.epochs", self.epochs, 1, 1_000_000)
+        check_range("train.batch_size", self.batch_size, 1, 1_000_000)
+        check_range("train.lr", self.lr, 0, 10, low_open=True)
+        check_choice("train.optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("train.lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_range("train.lr_decay", self.lr_decay, 0, 1, low_open=True)
+        check_range("train.weight_decay", self.weight_decay, 0)
+        check_range("train.grad_clip", self.grad_clip, 0)
+        check_range("train.seed", self.seed, 0, 2**63 - 1)
+        check_choice("train.device", self.device, DEVICES)
+        check_range("train.threads", self.threads, 0, 1024)
+        check_range("train.eval_batch_size", self.eval_batch_size, 1)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        model, obj = self.model, self.objective
+        chosen = {"vae": "elbo", "ae": "reconstruction"}[model.kind] if obj.objective == "auto" else obj.objective
+        if chosen == "elbo" and model.kind != "vae":
+            raise ConfigError("objective.objective elbo needs model vae (an ae has no q(z|x)); use --objective reconstruction")
+        if chosen == "reconstruction" and model.kind == "vae":
+            raise ConfigError("objective.objective reconstruction is for model ae; a vae trains on the elbo")
+        if model.kind == "ae" and (obj.beta != 1.0 or obj.capacity_max > 0 or obj.free_bits > 0 or obj.kl_schedule != "constant"):
+            raise ConfigError("objective.beta, kl_schedule, capacity_max and free_bits apply to model vae only")
+        if model.kind == "vae" and (obj.l1 > 0 or obj.sparsity_kl > 0):
+            raise ConfigError("objective.l1 and sparsity_kl apply to model ae only (a sparse autoencoder)")
+        if obj.sparsity_kl > 0 and model.code_activation != "sigmoid":
+            raise ConfigError("objective.sparsity_kl needs codes in (0, 1): set model.code_activation sigmoid")

@@ -1,0 +1,100 @@
+"""The self-describing run folder.
+
+    RUN/config.json        the RunConfig, exactly (vaelab.config.to_dict)
+    RUN/argv.txt           the command line that made it
+    RUN/env.json           versions, machine, device, date
+    RUN/metrics.jsonl      one JSON line per epoch
+    RUN/model.safetensors  weights;  RUN/optimizer.safetensors  optimizer state;  RUN/state.json  epoch, step
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaelab import __version__
+from vaelab.atomic import atomic_write_text
+from vaelab.config import from_dict, to_dict
+from vaelab.errors import CheckpointError, VaelabError
+from vaelab.training.config import RunConfig
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(device: str | torch.device | None = None) -> dict:
+    """What produced a result: versions, machine, device, date."""
+    return {
+        "vaelab": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.is_available(),
+        "device": str(device) if device is not None else None,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def prepare_run_dir(path: str | Path, cfg: RunConfig, argv: list[str] | None, device=None, force: bool = False) -> Path:
+    """Create RUN and write config.json, argv.txt and env.json; refuse to overwrite a run unless `force`."""
+    path = Path(path)
+    if (path / "config.json").exists() and not force:
+        raise VaelabError(f"{path} already holds a run; choose another --out, or pass --force to overwrite it")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise VaelabError(f"cannot write to run folder {path}: {e.strerror or e}; choose a writable --out") from None
+    if force:
+        for name in ("metrics.jsonl", "state.json"):
+            (path / name).unlink(missing_ok=True)
+    atomic_write_text(path / "config.json", json.dumps(to_dict(cfg), indent=2) + "\n")
+    atomic_write_text(path / "argv.txt", shlex.join(argv if argv is not None else sys.argv) + "\n")
+    atomic_write_text(path / "env.json", json.dumps(environment(device), indent=2) + "\n")
+    return path
+
+
+def load_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    file = path / "config.json"
+    if not file.exists():
+        raise CheckpointError(f"{path} is not a vaelab run folder (no config.json); pass the folder given to --out")
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"cannot read {file}: {e}") from None
+    return from_dict(RunConfig, data)
+
+
+def append_metrics(path: str | Path, record: dict) -> None:
+    with open(Path(path) / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def read_metrics(path: str | Path) -> list[dict]:
+    file = Path(path) / "metrics.jsonl"
+    if not file.exists():
+        return []
+    return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]

@@ -1,0 +1,47 @@
+"""Everything a run needs, built deterministically from its RunConfig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from vaelab.data import load_dataset
+from vaelab.data.batches import Batches, Split, Splits, make_splits
+from vaelab.data.dataset import ImageDataset
+from vaelab.models import build_model
+from vaelab.objectives import Objective, make_objective
+from vaelab.training.config import RunConfig
+from vaelab.training.device import resolve_device
+
+
+@dataclass
+class Setup:
+    cfg: RunConfig
+    dataset: ImageDataset
+    splits: Splits
+    device: torch.device
+    model: torch.nn.Module
+    objective: Objective
+
+    def batches(self, split: str, shuffle: bool = False, batch_size: int | None = None) -> Batches:
+        """Batches over split "train", "val" or "test" in the run's input mode."""
+        part: Split = getattr(self.splits, split)
+        size = batch_size or (self.cfg.train.batch_size if shuffle else self.cfg.train.eval_batch_size)
+        return Batches(
+            part.images, size, self.cfg.data.input_mode, seed=self.cfg.train.seed, shuffle=shuffle,
+            device=self.device, labels=part.labels,
+        )
+
+
+def build(cfg: RunConfig, download: bool = True) -> Setup:
+    """Load the data, split it, and build the model (seeded) and the objective."""
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    device = resolve_device(cfg.train.device)
+    dataset = load_dataset(cfg.data.dataset, cfg.data.data_dir, download=download)
+    splits = make_splits(dataset, cfg.data, cfg.train.seed)
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.model, dataset.image_shape).to(device)
+    objective = make_objective(cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs)
+    return Setup(cfg, dataset, splits, device, model, objective)

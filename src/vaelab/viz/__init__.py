@@ -1,0 +1,1 @@
+"""Figures: image grids, latent plots, curves. Figures are built with matplotlib's object API (no pyplot)."""
