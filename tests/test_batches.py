@@ -1,0 +1,52 @@
+import torch
+
+from vaelab.data.batches import Batches, make_splits
+from vaelab.data.config import DataConfig
+
+
+def test_splits_are_deterministic_and_disjoint(tiny_dataset):
+    a = make_splits(tiny_dataset, DataConfig(val_size=50), seed=3)
+    b = make_splits(tiny_dataset, DataConfig(val_size=50), seed=3)
+    c = make_splits(tiny_dataset, DataConfig(val_size=50), seed=4)
+    assert torch.equal(a.val.images, b.val.images) and not torch.equal(a.val.images, c.val.images)
+    assert a.train.images.shape[0] + a.val.images.shape[0] == 256
+    rows = {tuple(r.flatten().tolist()) for r in a.train.images}
+    assert not any(tuple(r.flatten().tolist()) in rows for r in a.val.images)
+    assert make_splits(tiny_dataset, DataConfig(val_size=10, subset=100), seed=0).train.images.shape[0] == 90
+
+
+def test_each_epoch_covers_every_example_once_in_a_seeded_order(tiny_dataset):
+    images = tiny_dataset.train_images
+    batches = Batches(images, 60, seed=1)
+    assert len(batches) == 5
+    epoch0 = torch.cat(list(batches.epoch(0)))
+    assert epoch0.shape[0] == 256
+    assert torch.equal(epoch0.sum(0), images.float().div(255).sum(0).to(epoch0.dtype)) or torch.allclose(
+        epoch0.sum(0), images.float().div(255).sum(0), atol=1e-3)
+    assert torch.equal(epoch0, torch.cat(list(Batches(images, 60, seed=1).epoch(0))))
+    assert not torch.equal(epoch0, torch.cat(list(batches.epoch(1))))
+
+
+def test_dynamic_binarization_is_fresh_per_epoch_and_unbiased():
+    images = torch.full((2000, 1, 4, 4), 64, dtype=torch.uint8)  # intensity 64/255
+    batches = Batches(images, 500, input_mode="dynamic", seed=0, shuffle=False)
+    e0, e1 = torch.cat(list(batches.epoch(0))), torch.cat(list(batches.epoch(1)))
+    assert set(e0.unique().tolist()) <= {0.0, 1.0}
+    assert abs(e0.mean().item() - 64 / 255) < 0.01
+    assert not torch.equal(e0, e1)
+
+
+def test_static_binarization_is_fixed():
+    images = torch.full((100, 1, 4, 4), 128, dtype=torch.uint8)
+    a = torch.cat(list(Batches(images, 50, input_mode="static", seed=0).epoch(0)))
+    b = torch.cat(list(Batches(images, 50, input_mode="static", seed=9, shuffle=False).epoch(3)))
+    assert set(a.unique().tolist()) == {0.0, 1.0}
+    assert a.sum() == b.sum()  # the same binarized pixels, in another order
+
+
+def test_starting_mid_epoch_gives_the_same_batches(tiny_dataset):
+    batches = Batches(tiny_dataset.train_images, 50, input_mode="dynamic", seed=2)
+    full = list(batches.epoch(3))
+    tail = list(batches.epoch(3, start=2))
+    assert len(tail) == len(full) - 2
+    assert all(torch.equal(a, b) for a, b in zip(full[2:], tail))

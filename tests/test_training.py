@@ -1,0 +1,79 @@
+import json
+
+import pytest
+import torch
+
+from vaelab.data.batches import Batches
+from vaelab.errors import CheckpointError, VaelabError
+from vaelab.models import ModelConfig, build_model
+from vaelab.objectives import ObjectiveConfig, make_objective
+from vaelab.training.checkpoint import load_model_weights, load_optimizer_state, read_state, save_checkpoint
+from vaelab.training.config import TrainConfig
+from vaelab.training.optim import build_optimizer
+from vaelab.training.trainer import fit, mean_terms
+
+
+def _parts(dataset, kind="vae", epochs=3, seed=0, **objective):
+    torch.manual_seed(seed)
+    model = build_model(ModelConfig(kind=kind, hidden=(64,), latent_dim=4), dataset.image_shape)
+    obj = make_objective(ObjectiveConfig(**objective), kind, "bernoulli", epochs)
+    train = Batches(dataset.train_images, 32, seed=seed)
+    val = Batches(dataset.test_images, 64, shuffle=False)
+    return model, obj, train, val, TrainConfig(epochs=epochs, seed=seed)
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_fit_lowers_the_loss_and_writes_metrics(tiny_dataset, tmp_path, kind):
+    model, obj, train, val, cfg = _parts(tiny_dataset, kind)
+    before = mean_terms(model, obj, val)["loss"]
+    history = fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    assert len(history) == 3 and history[-1]["val_loss"] < before
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    record = json.loads(lines[-1])
+    assert {"epoch", "loss", "recon", "val_loss", "seconds", "kl_weight"} <= set(record)
+    assert read_state(tmp_path)["finished"] is True
+
+
+def test_training_is_deterministic_on_cpu(tiny_dataset):
+    a = _parts(tiny_dataset, seed=1)
+    b = _parts(tiny_dataset, seed=1)
+    fit(*a[:4], a[4], quiet=True)
+    fit(*b[:4], b[4], quiet=True)
+    for (_, pa), (_, pb) in zip(a[0].state_dict().items(), b[0].state_dict().items()):
+        assert torch.equal(pa, pb)
+
+
+def test_kl_weight_follows_the_schedule(tiny_dataset):
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=4, kl_schedule="linear", warmup_epochs=2)
+    history = fit(model, obj, train, val, cfg, quiet=True)
+    assert [h["kl_weight"] for h in history] == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_checkpoint_round_trip_and_corruption_refused(tiny_dataset, tmp_path):
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=1)
+    fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    fresh = build_model(ModelConfig(hidden=(64,), latent_dim=4), tiny_dataset.image_shape)
+    state = load_model_weights(tmp_path, fresh)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, fresh.state_dict()[name])
+    opt = build_optimizer(fresh, cfg, torch.device("cpu"))
+    load_optimizer_state(tmp_path, opt, state)
+    assert len(opt.state) == len(list(fresh.parameters()))
+    wrong = build_model(ModelConfig(hidden=(65,), latent_dim=4), tiny_dataset.image_shape)
+    with pytest.raises(CheckpointError, match="has shape"):
+        load_model_weights(tmp_path, wrong)
+    data = bytearray((tmp_path / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (tmp_path / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_model_weights(tmp_path, fresh)
+
+
+def test_a_diverging_run_stops_with_a_message(tiny_dataset, tmp_path):
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=2)
+    save_checkpoint(tmp_path, model, build_optimizer(model, cfg, torch.device("cpu")), {"epoch": 0, "step": 0})
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    with pytest.raises(VaelabError, match="diverged in epoch 1"):
+        fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    assert read_state(tmp_path)["epoch"] == 0  # the last good checkpoint is kept
