@@ -18,7 +18,13 @@ from vaelab.viz.grid import save_grid
 def train_run(cfg: RunConfig, out: str | Path, argv: list[str] | None = None, quiet: bool = False,
               force: bool = False) -> dict:
     """Build from `cfg`, train, and leave a complete run folder at `out`; returns a summary."""
-    setup = build(cfg)
+    return train_setup(build(cfg), out, argv, quiet, force)
+
+
+def train_setup(setup: Setup, out: str | Path, argv: list[str] | None = None, quiet: bool = False,
+                force: bool = False) -> dict:
+    """Train a built setup into the run folder `out` (figures included); returns a summary."""
+    cfg = setup.cfg
     out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
     history = fit(
         setup.model, setup.objective, setup.batches("train", shuffle=True), setup.batches("val"),

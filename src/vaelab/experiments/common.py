@@ -1,0 +1,142 @@
+"""What every experiment shares: its context, cached runs, aggregation over seeds, results.json, verdicts.
+
+An experiment writes `OUT/NAME/results.json`:
+
+    {"name", "title", "profile", "seeds", "dataset",
+     "metrics": {key: {"mean", "std", "values": [per seed]}},
+     "tables": [{"title", "columns", "rows"}],
+     "figures": [{"file", "caption"}],
+     "claims": [{"id", "claim", "criterion", "verdict", "evidence"}],
+     "configs": {run name: RunConfig as dict}, "environment": {...}, "seconds": float}
+
+Verdicts are computed from the numbers by the experiment's own stated criterion; none is written by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vaelab.atomic import atomic_write_text
+from vaelab.config import to_dict
+from vaelab.experiments.runs import train_setup
+from vaelab.training.checkpoint import load_model_weights, read_state
+from vaelab.training.config import RunConfig
+from vaelab.training.setup import Setup, build
+
+SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
+
+
+@dataclass
+class Context:
+    """Where and how an experiment runs."""
+
+    out: Path
+    profile: str = "quick"
+    seeds: int = 2
+    dataset: str = "mnist"
+    data_dir: str | None = None
+    quiet: bool = False
+    force: bool = False
+
+    def folder(self, name: str) -> Path:
+        path = Path(self.out) / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def run_config(ctx: Context, **sections) -> RunConfig:
+    """A RunConfig on the context's dataset and data folder; `sections` are keyword dicts per section,
+    e.g. run_config(ctx, model={"latent_dim": 2}, train={"epochs": 5, "seed": 1})."""
+    from vaelab.config import from_dict
+
+    data = {"dataset": ctx.dataset, "data_dir": ctx.data_dir, **sections.pop("data", {})}
+    return from_dict(RunConfig, {"data": data, **sections})
+
+
+def ensure_trained(cfg: RunConfig, run_dir: Path, ctx: Context) -> Setup:
+    """Train `cfg` into `run_dir`, or reuse the finished run already there with the same config."""
+    run_dir = Path(run_dir)
+    setup = build(cfg)
+    if not ctx.force and _finished_with(run_dir, cfg):
+        load_model_weights(run_dir, setup.model)
+    else:
+        train_setup(setup, run_dir, argv=["vaelab", "experiment", run_dir.parent.name], quiet=ctx.quiet, force=True)
+    setup.model.eval()
+    return setup
+
+
+def _finished_with(run_dir: Path, cfg: RunConfig) -> bool:
+    try:
+        same = json.loads((run_dir / "config.json").read_text()) == json.loads(json.dumps(to_dict(cfg)))
+        return same and bool(read_state(run_dir).get("finished"))
+    except Exception:  # noqa: BLE001 - anything unreadable means: train again
+        return False
+
+
+def aggregate(values: list[float]) -> dict:
+    """Mean and spread (sample standard deviation; 0 for one seed) over seeds."""
+    arr = np.asarray(values, dtype=float)
+    std = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+    return {"mean": float(arr.mean()), "std": std, "values": [float(v) for v in arr]}
+
+
+def fmt(stat: dict, digits: int = 3) -> str:
+    """'mean ± std' for tables."""
+    if stat["std"] == 0:
+        return f"{stat['mean']:.{digits}f}"
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def verdict_all(pairs: list[tuple[float, float]], better: str = "lower") -> str:
+    """Supported when the first value beats the second in every seed, not supported when it loses in
+    every seed, inconclusive otherwise (a mixed result)."""
+    wins = [(a < b) if better == "lower" else (a > b) for a, b in pairs]
+    if all(wins):
+        return SUPPORTED
+    if not any(wins):
+        return NOT_SUPPORTED
+    return INCONCLUSIVE
+
+
+def claim(id: str, text: str, criterion: str, verdict: str, evidence: str) -> dict:
+    return {"id": id, "claim": text, "criterion": criterion, "verdict": verdict, "evidence": evidence}
+
+
+def write_results(ctx: Context, name: str, title: str, payload: dict, started: float) -> Path:
+    """Write OUT/NAME/results.json; `started` is the experiment's time.perf_counter() at its start."""
+    from vaelab.training.run_dir import environment
+
+    results = {
+        "name": name, "title": title, "profile": ctx.profile, "seeds": ctx.seeds, "dataset": ctx.dataset,
+        "metrics": {}, "tables": [], "figures": [], "claims": [], "configs": {},
+        **payload,
+        "environment": environment(),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    path = ctx.folder(name) / "results.json"
+    atomic_write_text(path, json.dumps(plain(results), indent=2, allow_nan=False) + "\n")
+    return path
+
+
+def plain(value):
+    """JSON-ready data: numpy scalars and arrays to Python, NaN and infinity to None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(to_dict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

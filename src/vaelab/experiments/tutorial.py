@@ -1,0 +1,37 @@
+"""`vaelab tutorial`: run every experiment, then write the report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from vaelab.experiments.common import Context
+from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
+from vaelab.report.content import EXPERIMENT_ORDER
+from vaelab.report.html import write_report
+
+
+def run_experiment(name: str, ctx: Context) -> Path:
+    return EXPERIMENTS[name](ctx)["path"]
+
+
+def run_tutorial(out: str | Path, profile: str = "quick", data_dir: str | None = None, seed: int = 0,
+                 quiet: bool = False, force: bool = False, seeds: int | None = None,
+                 only: list[str] | None = None) -> Path:
+    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = Context(out=out, profile=profile, seeds=seeds or DEFAULT_SEEDS[profile], data_dir=data_dir,
+                  quiet=quiet, force=force)
+    names = [n for n in EXPERIMENT_ORDER if n in EXPERIMENTS and (not only or n in only)]
+    started = time.perf_counter()
+    for i, name in enumerate(names):
+        elapsed = time.perf_counter() - started
+        eta = f", about {elapsed / i * (len(names) - i) / 60:.1f} min left" if i else ""
+        if not quiet:
+            print(f"[{i + 1}/{len(names)}] {name} ({elapsed / 60:.1f} min so far{eta})", file=sys.stderr)
+        run_experiment(name, ctx)
+    total = time.perf_counter() - started
+    info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(names), "minutes": round(total / 60, 1)}
+    return write_report(out, info)

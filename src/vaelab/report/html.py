@@ -1,0 +1,150 @@
+"""Build DIR/index.html and DIR/tutorial.md from the experiments' results.json files under DIR.
+
+The page is self-contained and offline: inline CSS, local images and SVG equations, no CDN. Every string
+that comes from a run (captions, table cells, claims) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from vaelab.atomic import atomic_write_text
+from vaelab.report import content
+from vaelab.report.markup import inline_html, to_html, to_markdown
+
+ASSETS = "assets"
+VERDICT_CLASS = {"supported": "yes", "not supported": "no", "inconclusive": "maybe", "descriptive": "info"}
+
+CSS = """
+body{font:16px/1.6 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
+main{max-width:960px;margin:0 auto;padding:24px 28px 80px;background:#fff}
+h1{font-size:2rem;margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:2px solid #e4e8ef;padding-bottom:.2em}
+h3{margin-top:1.8em} code{background:#f1f3f7;padding:0 .25em;border-radius:3px;font-size:.92em}
+.meta{color:#5a6475;font-size:.9rem} nav ol{columns:2;font-size:.95rem}
+.eq{text-align:center;overflow-x:auto} .eq img{max-width:100%}
+figure{margin:1.2em 0;text-align:center} figure img{max-width:100%;border:1px solid #e4e8ef;image-rendering:pixelated}
+figcaption{font-size:.88rem;color:#4a5568;margin-top:.3em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9rem;width:100%}
+th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top} th{background:#f1f3f7}
+.verdict{display:inline-block;padding:0 .5em;border-radius:9px;font-size:.8rem;font-weight:600;white-space:nowrap}
+.yes{background:#d9f2e1;color:#17603a}.no{background:#fbe0e0;color:#8a1c1c}.maybe{background:#fff1cc;color:#7a5a00}
+.info{background:#e3ecfa;color:#22467a} .missing{color:#8a1c1c}
+"""
+
+
+def load_results(out_dir: Path) -> dict[str, dict]:
+    found = {}
+    for path in sorted(Path(out_dir).glob("*/results.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        found[data.get("name", path.parent.name)] = data
+    return found
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def table_html(table: dict) -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in table["columns"])
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table["rows"])
+    title = f"<caption>{esc(table.get('title', ''))}</caption>" if table.get("title") else ""
+    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def claims_html(claims: list[dict]) -> str:
+    if not claims:
+        return ""
+    rows = []
+    for c in claims:
+        cls = VERDICT_CLASS.get(c["verdict"], "info")
+        rows.append(
+            f"<tr><td>{esc(c['id'])}</td><td>{esc(c['claim'])}</td><td>{esc(c['criterion'])}</td>"
+            f"<td><span class=\"verdict {cls}\">{esc(c['verdict'])}</span></td><td>{esc(c['evidence'])}</td></tr>"
+        )
+    head = "<tr><th>id</th><th>claim</th><th>criterion (fixed before the runs)</th><th>verdict</th><th>evidence</th></tr>"
+    return f"<table class=\"claims\"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
+    intro = content.EXPERIMENT_INTROS.get(name, "")
+    if results is None:
+        return f"<h3 id=\"exp-{esc(name)}\">{esc(name)}</h3><p class=\"missing\">This experiment has not run yet.</p>"
+    parts = [f"<h3 id=\"exp-{esc(name)}\">{esc(results.get('title', name))}</h3>"]
+    if intro:
+        parts.append(to_html(intro, asset_dir, f"{ASSETS}/"))
+    parts.append(claims_html(results.get("claims", [])))
+    parts += [table_html(t) for t in results.get("tables", [])]
+    for fig in results.get("figures", []):
+        src = f"{esc(name)}/{esc(fig['file'])}"
+        parts.append(f"<figure><img src=\"{src}\" alt=\"{esc(fig['caption'])}\" loading=\"lazy\">"
+                     f"<figcaption>{esc(fig['caption'])}</figcaption></figure>")
+    seeds, secs = results.get("seeds"), results.get("seconds")
+    parts.append(f"<p class=\"meta\">{esc(results.get('dataset', ''))}, profile {esc(results.get('profile', ''))}, "
+                 f"{esc(seeds)} seed(s), {esc(secs)} s. Numbers are mean ± standard deviation over seeds.</p>")
+    return "\n".join(parts)
+
+
+def section_html(key: str, title: str, text: str, asset_dir: Path) -> str:
+    return f"<h2 id=\"{esc(key)}\">{esc(title)}</h2>\n" + to_html(text, asset_dir, f"{ASSETS}/")
+
+
+def all_claims(results: dict[str, dict]) -> list[dict]:
+    return [c for name in content.EXPERIMENT_ORDER for c in results.get(name, {}).get("claims", [])]
+
+
+def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
+    """Write index.html and tutorial.md in out_dir from the results found there; returns the page's path."""
+    out_dir = Path(out_dir)
+    asset_dir = out_dir / ASSETS
+    results = load_results(out_dir)
+    names = [n for n in content.EXPERIMENT_ORDER if n in results] + [n for n in results if n not in content.EXPERIMENT_ORDER]
+    toc = [(k, t) for k, t, _ in content.SECTIONS] + [("experiments", "Experiments")]
+    toc += [(content.SHORTCOMINGS[0], content.SHORTCOMINGS[1]), (content.APPLICATIONS[0], content.APPLICATIONS[1]),
+            ("claims", "Claims at a glance")]
+    body = [f"<h1>{esc(content.TITLE)}</h1>", to_html(content.LEAD, asset_dir, f"{ASSETS}/")]
+    if run_info:
+        body.append("<p class=\"meta\">" + esc(", ".join(f"{k}: {v}" for k, v in run_info.items())) + "</p>")
+    body.append("<nav><ol>" + "".join(f"<li><a href=\"#{esc(k)}\">{esc(t)}</a></li>" for k, t in toc) + "</ol></nav>")
+    body += [section_html(k, t, text, asset_dir) for k, t, text in content.SECTIONS]
+    body.append("<h2 id=\"experiments\">Experiments</h2>")
+    body += [experiment_html(n, results.get(n), asset_dir) for n in names]
+    body += [section_html(*content.SHORTCOMINGS, asset_dir), section_html(*content.APPLICATIONS, asset_dir)]
+    body.append("<h2 id=\"claims\">Claims at a glance</h2>" + (claims_html(all_claims(results)) or
+                "<p>No claim has been tested yet.</p>"))
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{esc(content.TITLE)}</title><style>{CSS}</style></head>\n<body><main>\n"
+            + "\n".join(body) + "\n</main></body></html>\n")
+    atomic_write_text(out_dir / "index.html", page)
+    atomic_write_text(out_dir / "tutorial.md", markdown(results, names, run_info))
+    return out_dir / "index.html"
+
+
+def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) -> str:
+    out = [f"# {content.TITLE}", to_markdown(content.LEAD)]
+    if run_info:
+        out.append("_" + ", ".join(f"{k}: {v}" for k, v in run_info.items()) + "_")
+    out += [f"## {t}\n\n{to_markdown(text)}" for _, t, text in content.SECTIONS]
+    out.append("## Experiments")
+    for n in names:
+        r = results[n]
+        out.append(f"### {r.get('title', n)}")
+        if n in content.EXPERIMENT_INTROS:
+            out.append(to_markdown(content.EXPERIMENT_INTROS[n]))
+        for c in r.get("claims", []):
+            out.append(f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c['criterion']}; {c['evidence']})")
+        for t in r.get("tables", []):
+            out.append(f"**{t.get('title', '')}**\n\n| " + " | ".join(map(str, t["columns"])) + " |\n|"
+                       + "---|" * len(t["columns"]) + "\n" + "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"]))
+        out += [f"![{f['caption']}]({n}/{f['file']})\n\n_{f['caption']}_" for f in r.get("figures", [])]
+    for _, t, text in (content.SHORTCOMINGS, content.APPLICATIONS):
+        out.append(f"## {t}\n\n{to_markdown(text)}")
+    return "\n\n".join(out) + "\n"
+
+
+__all__ = ["write_report", "load_results", "inline_html"]

@@ -1,0 +1,83 @@
+"""Figures built with matplotlib's object API (no pyplot state, no backend set at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+CMAP = "tab10"
+
+
+def save(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, class_names=None,
+                   size: float = 3.2) -> Figure:
+    """Side-by-side 2-D scatters (one per (title, points (N, 2))), coloured by label."""
+    fig = Figure(figsize=(size * len(panels) + 1.2, size))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (title, points) in zip(axes, panels):
+        sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=CMAP, s=2, alpha=0.7, linewidths=0,
+                        vmin=-0.5, vmax=9.5)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    cbar = fig.colorbar(sc, ax=list(axes), ticks=range(10), fraction=0.03)
+    if class_names is not None:
+        cbar.ax.set_yticklabels(list(class_names)[:10], fontsize=7)
+    return fig
+
+
+def curves(series: dict[str, dict[str, np.ndarray]], ylabel: str, xlabel: str = "epoch", title: str = "",
+           logy: bool = False) -> Figure:
+    """Lines with a shaded spread: series = {label: {"x": (T,), "mean": (T,), "std": (T,) optional}}."""
+    fig = Figure(figsize=(5.2, 3.4))
+    ax = fig.subplots()
+    for label, s in series.items():
+        line = ax.plot(s["x"], s["mean"], label=label)[0]
+        if s.get("std") is not None:
+            ax.fill_between(s["x"], s["mean"] - s["std"], s["mean"] + s["std"], color=line.get_color(), alpha=0.2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def bars(groups: dict[str, dict[str, float]], ylabel: str, title: str = "") -> Figure:
+    """Grouped bars: groups = {bar label: {"mean": m, "std": s}}."""
+    fig = Figure(figsize=(1.1 * len(groups) + 2, 3.2))
+    ax = fig.subplots()
+    names = list(groups)
+    ax.bar(names, [groups[n]["mean"] for n in names], yerr=[groups[n].get("std", 0) for n in names], capsize=3,
+           color="#4c78a8")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="x", labelsize=8, rotation=20)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def histograms(series: dict[str, np.ndarray], xlabel: str, bins: int = 50, title: str = "", logy: bool = True) -> Figure:
+    fig = Figure(figsize=(5.2, 3.2))
+    ax = fig.subplots()
+    for label, values in series.items():
+        ax.hist(np.asarray(values).ravel(), bins=bins, alpha=0.55, label=label, density=True)
+    ax.set_xlabel(xlabel)
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return fig
