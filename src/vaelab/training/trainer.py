@@ -60,6 +60,7 @@ def fit(
     """Train for cfg.epochs; returns the per-epoch records (also written to RUN/metrics.jsonl)."""
     device = train.device
     model.to(device).train()
+    torch.manual_seed((cfg.seed * 1_000_003 + 1) % 2**63)  # the reparameterization noise: its own seeded stream
     optimizer = build_optimizer(model, cfg, device)
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     steps_per_epoch = len(train)
