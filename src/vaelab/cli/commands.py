@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
+from pathlib import Path
 
 from vaelab.cli.flags import Parser, add_common, add_config_flags, config_from_args
 from vaelab.data import DATASETS, dataset_status
@@ -67,14 +68,27 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.experiments.tutorial import run_tutorial
 
     page = run_tutorial(args.out, profile=args.profile, data_dir=args.data_dir, seed=args.seed, quiet=args.quiet,
-                        force=args.force)
+                        force=args.force, seeds=args.seeds)
     print(f"tutorial written: {page}")
+    return 0
+
+
+def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.common import Context
+    from vaelab.experiments.registry import DEFAULT_SEEDS
+    from vaelab.experiments.tutorial import run_experiment
+
+    ctx = Context(out=Path(args.out), profile=args.profile, seeds=args.seeds or DEFAULT_SEEDS[args.profile],
+                  dataset=args.dataset, data_dir=args.data_dir, quiet=args.quiet, force=args.force,
+                  first_seed=args.seed)
+    path = run_experiment(args.name, ctx)
+    print(f"results: {path}")
     return 0
 
 
 COMMANDS = {
     "train": cmd_train, "evaluate": cmd_evaluate, "sample": cmd_sample, "reconstruct": cmd_reconstruct,
-    "datasets": cmd_datasets, "tutorial": cmd_tutorial,
+    "datasets": cmd_datasets, "tutorial": cmd_tutorial, "experiment": cmd_experiment,
 }
 
 
@@ -135,7 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
     p.add_argument("--profile", choices=["quick", "full", "tiny"], default="quick",
                    help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)")
-    p.add_argument("--force", action="store_true", help="rerun experiments that already finished")
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)")
+    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    add_common(p, seed=True)
+
+    from vaelab.experiments.registry import EXPERIMENTS
+
+    p = _sub(subs, "experiment", "run one of the tutorial's experiments and write its results.json and figures", """
+        vaelab experiment generation --profile quick --seeds 2 --out tutorial-out
+        vaelab experiment clusters --dataset fashion-mnist --out fashion""")
+    p.add_argument("name", choices=sorted(EXPERIMENTS), metavar="NAME", help=f"one of: {', '.join(sorted(EXPERIMENTS))}")
+    p.add_argument("--out", default="tutorial-out", help="folder; results go to OUT/NAME (default: tutorial-out)")
+    p.add_argument("--profile", choices=["tiny", "quick", "full"], default="quick", help="run size (default: quick)")
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: by profile)")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="dataset (default: mnist)")
+    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     add_common(p, seed=True)
     return parser
 

@@ -44,6 +44,11 @@ class Context:
     data_dir: str | None = None
     quiet: bool = False
     force: bool = False
+    first_seed: int = 0
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.first_seed, self.first_seed + self.seeds))
 
     def folder(self, name: str) -> Path:
         path = Path(self.out) / name

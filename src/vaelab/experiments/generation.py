@@ -25,7 +25,7 @@ def run(ctx: Context) -> dict:
     epochs, subset = EPOCHS[ctx.profile], SUBSET[ctx.profile]
     data = {"subset": subset, "val_size": min(5000, subset // 10) if subset else 5000}
     elbos, elbos_2d, configs = [], [], {}
-    for seed in range(ctx.seeds):
+    for seed in ctx.seed_list:
         cfg = run_config(ctx, data=data, model={"hidden": [400], "latent_dim": 20},
                          train={"epochs": epochs, "seed": seed})
         setup = ensure_trained(cfg, folder / "runs" / f"vae-z20-seed{seed}", ctx)
@@ -36,7 +36,7 @@ def run(ctx: Context) -> dict:
         setup2 = ensure_trained(cfg2, folder / "runs" / f"vae-z2-seed{seed}", ctx)
         elbos_2d.append(evaluate_setup(setup2)["negative_elbo"])
         configs[f"vae-z2-seed{seed}"] = cfg2
-        if seed == 0:
+        if seed == ctx.first_seed:
             save_grid(folder / "samples.png", prior_samples(setup, 100), nrow=10)
             save_grid(folder / "interpolations.png", interpolations(setup), nrow=10)
             save_grid(folder / "manifold.png", manifold_grid(setup2, 20), nrow=20, scale=1)

@@ -23,7 +23,7 @@ def run_tutorial(out: str | Path, profile: str = "quick", data_dir: str | None =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = Context(out=out, profile=profile, seeds=seeds or DEFAULT_SEEDS[profile], data_dir=data_dir,
-                  quiet=quiet, force=force)
+                  quiet=quiet, force=force, first_seed=seed)
     names = [n for n in EXPERIMENT_ORDER if n in EXPERIMENTS and (not only or n in only)]
     started = time.perf_counter()
     for i, name in enumerate(names):

@@ -102,7 +102,7 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
     out_dir = Path(out_dir)
     asset_dir = out_dir / ASSETS
     results = load_results(out_dir)
-    names = [n for n in content.EXPERIMENT_ORDER if n in results] + [n for n in results if n not in content.EXPERIMENT_ORDER]
+    names = content.EXPERIMENT_ORDER + [n for n in results if n not in content.EXPERIMENT_ORDER]
     toc = [(k, t) for k, t, _ in content.SECTIONS] + [("experiments", "Experiments")]
     toc += [(content.SHORTCOMINGS[0], content.SHORTCOMINGS[1]), (content.APPLICATIONS[0], content.APPLICATIONS[1]),
             ("claims", "Claims at a glance")]
@@ -121,7 +121,7 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
             f"<title>{esc(content.TITLE)}</title><style>{CSS}</style></head>\n<body><main>\n"
             + "\n".join(body) + "\n</main></body></html>\n")
     atomic_write_text(out_dir / "index.html", page)
-    atomic_write_text(out_dir / "tutorial.md", markdown(results, names, run_info))
+    atomic_write_text(out_dir / "tutorial.md", markdown(results, [n for n in names if n in results], run_info))
     return out_dir / "index.html"
 
 

@@ -1,0 +1,36 @@
+"""Smoke tests: each experiment runs end to end in its tiny profile and writes what the report reads."""
+
+import json
+
+import pytest
+
+from vaelab.cli import main
+from vaelab.experiments.registry import EXPERIMENTS
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_experiment_runs_in_tiny_profile(name, tmp_path):
+    assert main(["experiment", name, "--profile", "tiny", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    results = json.loads((tmp_path / name / "results.json").read_text())
+    assert results["name"] == name and results["metrics"]
+    for fig in results["figures"]:
+        assert (tmp_path / name / fig["file"]).stat().st_size > 500, fig["file"]
+    for c in results["claims"]:
+        assert c["verdict"] in {"supported", "not supported", "inconclusive", "descriptive"}
+
+
+def test_a_second_run_reuses_finished_runs(tmp_path):
+    args = ["experiment", "generation", "--profile", "tiny", "--seeds", "1", "--out", str(tmp_path), "--quiet"]
+    assert main(args) == 0
+    model = next((tmp_path / "generation" / "runs").glob("*/model.safetensors"))
+    stamp = model.stat().st_mtime_ns
+    assert main(args) == 0
+    assert model.stat().st_mtime_ns == stamp
+    assert main([*args, "--force"]) == 0
+    assert model.stat().st_mtime_ns != stamp
+
+
+def test_tutorial_writes_the_page(tmp_path):
+    assert main(["tutorial", "--profile", "tiny", "--out", str(tmp_path), "--quiet"]) == 0
+    page = (tmp_path / "index.html").read_text()
+    assert "evidence lower bound" in page and "generation/samples.png" in page

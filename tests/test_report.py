@@ -1,0 +1,44 @@
+import json
+import re
+
+from vaelab.report import content
+from vaelab.report.html import write_report
+from vaelab.report.markup import blocks, equation_svg, to_html
+
+
+def test_every_equation_in_the_tutorial_renders(tmp_path):
+    texts = [t for _, _, t in content.SECTIONS] + [content.SHORTCOMINGS[2], content.APPLICATIONS[2]]
+    texts += list(content.EXPERIMENT_INTROS.values())
+    equations = [b.strip("$").strip() for t in texts for b in blocks(t) if b.startswith("$$")]
+    assert len(equations) >= 5
+    for tex in equations:
+        svg = (tmp_path / equation_svg(tex, tmp_path)).read_text()
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+def test_markup_escapes_and_formats(tmp_path):
+    out = to_html("a <b> **bold** and `code` & *em*\n\n- one\n- two <i>", tmp_path, "assets/")
+    assert "&lt;b&gt;" in out and "<strong>bold</strong>" in out and "<code>code</code>" in out
+    assert "<em>em</em>" in out and "<li>two &lt;i&gt;</li>" in out
+
+
+def test_report_shows_results_escaped_and_offline(tmp_path):
+    folder = tmp_path / "generation"
+    folder.mkdir()
+    (folder / "samples.png").write_bytes(b"\x89PNG fake")
+    results = {
+        "name": "generation", "title": "Gen <script>alert(1)</script>", "seeds": 2, "profile": "tiny",
+        "tables": [{"title": "t", "columns": ["a", "b"], "rows": [["<img src=x onerror=alert(1)>", 1.5]]}],
+        "figures": [{"file": "samples.png", "caption": "caption with \"quotes\" & <tags>"}],
+        "claims": [{"id": "C9", "claim": "c", "criterion": "k", "verdict": "supported", "evidence": "e"}],
+    }
+    (folder / "results.json").write_text(json.dumps(results))
+    page = write_report(tmp_path).read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<img src=x" not in page
+    assert 'src="generation/samples.png"' in page
+    assert "verdict yes" in page and "C9" in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page), "the page must not load anything remote"
+    assert "has not run yet" in page  # other experiments are listed as missing
+    md = (tmp_path / "tutorial.md").read_text()
+    assert "## The maths: the evidence lower bound" in md and "(generation/samples.png)" in md
