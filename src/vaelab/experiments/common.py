@@ -15,6 +15,7 @@ Verdicts are computed from the numbers by the experiment's own stated criterion;
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import time
@@ -56,6 +57,11 @@ class Context:
         return path
 
 
+def profile_data(ctx: Context) -> dict:
+    """Data settings by profile: the tiny profile (tests) uses 2,000 training images, the others all."""
+    return {"subset": 2000, "val_size": 200} if ctx.profile == "tiny" else {}
+
+
 def run_config(ctx: Context, **sections) -> RunConfig:
     """A RunConfig on the context's dataset and data folder; `sections` are keyword dicts per section,
     e.g. run_config(ctx, model={"latent_dim": 2}, train={"epochs": 5, "seed": 1})."""
@@ -65,16 +71,29 @@ def run_config(ctx: Context, **sections) -> RunConfig:
     return from_dict(RunConfig, {"data": data, **sections})
 
 
-def ensure_trained(cfg: RunConfig, run_dir: Path, ctx: Context) -> Setup:
-    """Train `cfg` into `run_dir`, or reuse the finished run already there with the same config."""
-    run_dir = Path(run_dir)
+def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
+    """Train `cfg`, or reuse its finished run: runs live in OUT/runs/LABEL-HASH, where HASH is the
+    config's digest, so experiments that need the same model share one run."""
+    digest = hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True).encode()).hexdigest()[:8]
+    run_dir = Path(ctx.out) / "runs" / f"{label}-{digest}"
     setup = build(cfg)
     if not ctx.force and _finished_with(run_dir, cfg):
         load_model_weights(run_dir, setup.model)
     else:
-        train_setup(setup, run_dir, argv=["vaelab", "experiment", run_dir.parent.name], quiet=ctx.quiet, force=True)
+        train_setup(setup, run_dir, argv=["vaelab", "experiment", label], quiet=ctx.quiet, force=True)
     setup.model.eval()
+    setup.run_dir = run_dir
     return setup
+
+
+def seeded(ctx: Context, label: str, **sections) -> list[Setup]:
+    """The same config trained once per seed of the context (train.seed set per run)."""
+    setups = []
+    for seed in ctx.seed_list:
+        train = {**sections.get("train", {}), "seed": seed}
+        cfg = run_config(ctx, **{**sections, "train": train})
+        setups.append(ensure_trained(cfg, ctx, f"{label}-seed{seed}"))
+    return setups
 
 
 def _finished_with(run_dir: Path, cfg: RunConfig) -> bool:
