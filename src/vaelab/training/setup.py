@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -23,6 +24,7 @@ class Setup:
     device: torch.device
     model: torch.nn.Module
     objective: Objective
+    run_dir: Path | None = None  # where its weights live, once trained or loaded
 
     def batches(self, split: str, shuffle: bool = False, batch_size: int | None = None) -> Batches:
         """Batches over split "train", "val" or "test" in the run's input mode."""
