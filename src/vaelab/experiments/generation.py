@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from vaelab.experiments.common import Context, aggregate, fmt, profile_data, seeded, write_results
 from vaelab.experiments.latents import encode_split, interpolations, manifold_grid
 from vaelab.experiments.runs import evaluate_setup, prior_samples
+from vaelab.viz.export import export_decoder
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
@@ -36,6 +39,9 @@ def run(ctx: Context) -> dict:
     save_grid(folder / "manifold.png", manifold_grid(setup2, 20), nrow=20, scale=1)
     mu, labels, _ = encode_split(setup2, "test")
     save(scatter_panels([("test codes mu(x), 2-D VAE", mu)], labels, setup2.dataset.classes), folder / "latent-2d.png")
+    export_plane(folder / "explorer-plane.js", setup2, mu, labels)
+    beta4 = seeded(ctx, "vae-z20-beta4", data=data, model=VAE_Z20, objective={"beta": 4.0}, train=train)[0]
+    export_sliders(folder / "explorer-sliders.js", beta4)
     metrics = {"negative_elbo_z20": aggregate(elbos), "negative_elbo_z2": aggregate(elbos_2d)}
     table = {
         "title": "Test negative ELBO (nats per image, lower is better)",
@@ -51,5 +57,22 @@ def run(ctx: Context) -> dict:
         {"file": "manifold.png", "caption": "The 2-D VAE's decoder over a 20x20 grid of prior quantiles "
                                             "(5% to 95% in each direction)."},
     ]
+    configs[beta4.run_dir.name] = beta4.cfg
     return {"path": write_results(ctx, NAME, TITLE, {"metrics": metrics, "tables": [table], "figures": figures,
                                                      "configs": configs}, started)}
+
+
+def export_plane(path, setup, mu: np.ndarray, labels: np.ndarray, points: int = 2000) -> None:
+    """The 2-D VAE's decoder and a sample of test codes for the explorer's plane."""
+    lo, hi = np.percentile(mu, 0.5, axis=0), np.percentile(mu, 99.5, axis=0)
+    extra = {"points": np.round(mu[:points].ravel(), 3).tolist(), "labels": labels[:points].tolist(),
+             "range": [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])]}
+    export_decoder(path, "plane", setup.model, extra)
+
+
+def export_sliders(path, setup, dims: int = 10) -> None:
+    """A beta-VAE's decoder with its most used latents (highest mean KL on test data) for the sliders."""
+    mu, _, logvar = encode_split(setup, "test", limit=2000)
+    kl = (-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).mean(0)
+    order = np.argsort(-kl)[:dims]
+    export_decoder(path, "sliders", setup.model, {"dims": order.tolist(), "kl": [float(kl[d]) for d in order]})

@@ -38,10 +38,18 @@ def decode_means(setup: Setup, z: torch.Tensor | np.ndarray) -> torch.Tensor:
     return setup.model.mean_image(setup.model.decode(z)).cpu()
 
 
-def manifold_grid(setup: Setup, n: int = 20) -> torch.Tensor:
-    """Decode a 2-D latent plane at the prior's quantiles (Kingma & Welling 2014, fig. 4): (n*n, C, H, W)."""
-    ticks = norm.ppf(np.linspace(0.05, 0.95, n))
-    zz = np.array([[x, y] for y in ticks[::-1] for x in ticks], dtype=np.float32)
+def manifold_grid(setup: Setup, n: int = 20, codes: np.ndarray | None = None) -> torch.Tensor:
+    """Decode a 2-D latent plane on an n x n grid: (n*n, C, H, W).
+
+    By default the grid sits at the prior's 5%..95% quantiles (Kingma & Welling 2014, fig. 4); given the
+    model's own codes (N, 2) it spans their 5th to 95th percentiles instead (for a plain AE, whose codes
+    follow no prior)."""
+    if codes is None:
+        xs = ys = norm.ppf(np.linspace(0.05, 0.95, n))
+    else:
+        lo, hi = np.percentile(codes, 5, axis=0), np.percentile(codes, 95, axis=0)
+        xs, ys = np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n)
+    zz = np.array([[x, y] for y in ys[::-1] for x in xs], dtype=np.float32)
     return decode_means(setup, zz)
 
 

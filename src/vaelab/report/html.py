@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vaelab.atomic import atomic_write_text
 from vaelab.report import content
+from vaelab.report.explorer import explorer_html
 from vaelab.report.markup import inline_html, to_html, to_markdown
 
 ASSETS = "assets"
@@ -71,6 +72,7 @@ def claims_html(claims: list[dict]) -> str:
 
 
 def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
+    """An experiment's section: intro, claims, tables, figures, and the latent explorer where exported."""
     intro = content.EXPERIMENT_INTROS.get(name, "")
     if results is None:
         return f"<h3 id=\"exp-{esc(name)}\">{esc(name)}</h3><p class=\"missing\">This experiment has not run yet.</p>"
@@ -83,6 +85,8 @@ def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
         src = f"{esc(name)}/{esc(fig['file'])}"
         parts.append(f"<figure><img src=\"{src}\" alt=\"{esc(fig['caption'])}\" loading=\"lazy\">"
                      f"<figcaption>{esc(fig['caption'])}</figcaption></figure>")
+    folder = asset_dir.parent / name
+    parts.append(explorer_html(name, (folder / "explorer-plane.js").exists(), (folder / "explorer-sliders.js").exists()))
     seeds, secs = results.get("seeds"), results.get("seconds")
     parts.append(f"<p class=\"meta\">{esc(results.get('dataset', ''))}, profile {esc(results.get('profile', ''))}, "
                  f"{esc(seeds)} seed(s), {esc(secs)} s. Numbers are mean ± standard deviation over seeds.</p>")
