@@ -19,8 +19,10 @@ def trained_run(tmp_path_factory):
 
 def test_train_writes_a_self_describing_folder(trained_run):
     names = {p.name for p in trained_run.iterdir()}
-    assert {"config.json", "argv.txt", "env.json", "metrics.jsonl", "model.safetensors", "optimizer.safetensors",
-            "state.json", "reconstructions.png", "samples.png"} <= names
+    assert {"config.json", "argv.txt", "env.json", "metrics.jsonl", "checkpoint", "reconstructions.png",
+            "samples.png"} <= names
+    assert {p.name for p in (trained_run / "checkpoint").iterdir()} == {
+        "model.safetensors", "optimizer.safetensors", "trainer.safetensors", "state.json"}
     cfg = json.loads((trained_run / "config.json").read_text())
     assert cfg["model"]["latent_dim"] == 4 and cfg["data"]["subset"] == 600
     assert "--latent-dim 4" in (trained_run / "argv.txt").read_text()

@@ -22,7 +22,7 @@ def test_experiment_runs_in_tiny_profile(name, tmp_path):
 def test_a_second_run_reuses_finished_runs(tmp_path):
     args = ["experiment", "generation", "--profile", "tiny", "--seeds", "1", "--out", str(tmp_path), "--quiet"]
     assert main(args) == 0
-    model = next((tmp_path / "runs").glob("*/model.safetensors"))
+    model = next((tmp_path / "runs").glob("*/checkpoint/model.safetensors"))
     stamp = model.stat().st_mtime_ns
     assert main(args) == 0
     assert model.stat().st_mtime_ns == stamp

@@ -62,18 +62,45 @@ def test_checkpoint_round_trip_and_corruption_refused(tiny_dataset, tmp_path):
     wrong = build_model(ModelConfig(hidden=(65,), latent_dim=4), tiny_dataset.image_shape)
     with pytest.raises(CheckpointError, match="has shape"):
         load_model_weights(tmp_path, wrong)
-    data = bytearray((tmp_path / "model.safetensors").read_bytes())
+    data = bytearray((tmp_path / "checkpoint" / "model.safetensors").read_bytes())
     data[-1] ^= 0xFF
-    (tmp_path / "model.safetensors").write_bytes(bytes(data))
+    (tmp_path / "checkpoint" / "model.safetensors").write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="corrupt"):
         load_model_weights(tmp_path, fresh)
 
 
-def test_a_diverging_run_stops_with_a_message(tiny_dataset, tmp_path):
+class PoisonKL:
+    """Wraps an objective so that the KL term is NaN on chosen steps (counted by calls)."""
+
+    def __init__(self, objective, bad_steps):
+        self.objective, self.bad_steps, self.calls = objective, set(bad_steps), 0
+
+    def __getattr__(self, name):
+        return getattr(self.objective, name)
+
+    def __call__(self, x, out, t):
+        terms = self.objective(x, out, t)
+        if out["x_hat"].requires_grad:
+            self.calls += 1
+            if self.calls in self.bad_steps:
+                terms["kl"] = terms["kl"] * float("nan")
+                terms["loss"] = terms["recon"] + terms["kl"]
+        return terms
+
+
+def test_a_non_finite_term_stops_naming_step_and_term(tiny_dataset, tmp_path):
     model, obj, train, val, cfg = _parts(tiny_dataset, epochs=2)
     save_checkpoint(tmp_path, model, build_optimizer(model, cfg, torch.device("cpu")), {"epoch": 0, "step": 0})
-    with torch.no_grad():
-        next(model.parameters()).fill_(float("nan"))
-    with pytest.raises(VaelabError, match="diverged in epoch 1"):
-        fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    before = (tmp_path / "checkpoint" / "model.safetensors").read_bytes()
+    with pytest.raises(VaelabError, match=r"non-finite loss, kl at step 3 \(epoch 1\)"):
+        fit(model, PoisonKL(obj, {3}), train, val, cfg, run_dir=tmp_path, quiet=True)
     assert read_state(tmp_path)["epoch"] == 0  # the last good checkpoint is kept
+    assert (tmp_path / "checkpoint" / "model.safetensors").read_bytes() == before
+
+
+def test_on_nan_skip_skips_the_bad_batches(tiny_dataset):
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=2)
+    cfg = TrainConfig(epochs=2, on_nan="skip")
+    history = fit(model, PoisonKL(obj, {2, 5}), train, val, cfg, quiet=True)
+    assert history[0]["skipped_batches"] == 2 and "skipped_batches" not in history[1]
+    assert all(torch.isfinite(p).all() for p in model.parameters())

@@ -9,13 +9,22 @@ from pathlib import Path
 
 from vaelab.cli.flags import Parser, add_common, add_config_flags, config_from_args
 from vaelab.data import DATASETS, dataset_status
+from vaelab.errors import ConfigError
 
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.runs import train_run
+    from vaelab.experiments.runs import resume_run, train_run
 
-    cfg = config_from_args(args)
-    summary = train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
+    if args.resume:
+        given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
+        if given or args.config or args.out:
+            raise ConfigError(f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}")
+        summary = resume_run(args.resume, quiet=args.quiet, data_dir=getattr(args, "data.data_dir", None))
+    elif not args.out:
+        raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
+    else:
+        cfg = config_from_args(args)
+        summary = train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
     final = summary["final"]
     headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
     print(f"trained {summary['epochs']} epochs: {headline} nats/image; run folder {summary['run']}")
@@ -107,8 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         vaelab train --dataset mnist --model vae --hidden 400 --latent-dim 20 --epochs 5 --out runs/vae
         vaelab train --model ae --latent-dim 64 --corruption gaussian --noise 0.3 --out runs/dae
         vaelab train --beta 4 --kl-schedule linear --warmup-epochs 5 --out runs/beta4
-        vaelab train --config runs/vae/config.json --seed 1 --out runs/vae-seed1""")
-    p.add_argument("--out", required=True, help="run folder to create")
+        vaelab train --config runs/vae/config.json --seed 1 --out runs/vae-seed1
+        vaelab train --resume runs/vae            # after a crash or Ctrl-C""")
+    p.add_argument("--out", help="run folder to create")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
     p.add_argument("--config", help="JSON or YAML file of settings (flags given override it)")
     p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")

@@ -9,7 +9,7 @@ import torch
 
 from vaelab.training.checkpoint import load_model_weights
 from vaelab.training.config import RunConfig
-from vaelab.training.run_dir import load_config, prepare_run_dir
+from vaelab.training.run_dir import load_config, prepare_run_dir, read_metrics
 from vaelab.training.setup import Setup, build
 from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
 from vaelab.viz.grid import save_grid
@@ -22,16 +22,27 @@ def train_run(cfg: RunConfig, out: str | Path, argv: list[str] | None = None, qu
 
 
 def train_setup(setup: Setup, out: str | Path, argv: list[str] | None = None, quiet: bool = False,
-                force: bool = False) -> dict:
+                force: bool = False, resume: bool = False) -> dict:
     """Train a built setup into the run folder `out` (figures included); returns a summary."""
     cfg = setup.cfg
-    out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
+    if not resume:
+        out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
     history = fit(
         setup.model, setup.objective, setup.batches("train", shuffle=True), setup.batches("val"),
-        cfg.train, run_dir=out, quiet=quiet,
+        cfg.train, run_dir=out, quiet=quiet, resume=resume,
     )
+    setup.run_dir = Path(out)
     write_run_figures(out, setup)
-    return {"run": str(out), "epochs": len(history), "final": history[-1]}
+    final = history[-1] if history else (read_metrics(out) or [{}])[-1]
+    return {"run": str(out), "epochs": final.get("epoch", 0), "final": final}
+
+
+def resume_run(run_dir: str | Path, quiet: bool = False, data_dir: str | None = None) -> dict:
+    """Continue an interrupted run from its last checkpoint, with the config it was started with."""
+    cfg = load_config(run_dir)
+    if data_dir is not None:
+        cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, data_dir=data_dir))
+    return train_setup(build(cfg), run_dir, quiet=quiet, resume=True)
 
 
 def load_trained(run_dir: str | Path, data_dir: str | None = None) -> Setup:

@@ -1,17 +1,21 @@
 """Checkpoints as safetensors and JSON only: no pickle anywhere.
 
-    model.safetensors      the model's state_dict
-    optimizer.safetensors  the optimizer's tensors; its param_groups and scalars in the file's metadata
-    state.json             epoch, step, whether the run finished, and sha256 of both tensor files
+    RUN/checkpoint/model.safetensors      the model's state_dict
+    RUN/checkpoint/optimizer.safetensors  the optimizer's tensors; param_groups and scalars in its metadata
+    RUN/checkpoint/trainer.safetensors    RNG states
+    RUN/checkpoint/state.json             epoch, batch, step, finished, and the sha256 of each tensor file
 
-Each file is written atomically; state.json is written last and names the checksums of the files it
-belongs with, so a crash between writes can never pair new weights with an old state.
+A new checkpoint is written whole into RUN/checkpoint.tmp (every file fsynced), then swapped in by two
+renames (checkpoint -> checkpoint.old, checkpoint.tmp -> checkpoint). A crash at any moment leaves a
+complete checkpoint in `checkpoint` or, between the renames, in `checkpoint.old`, which loading falls
+back to. The checksums catch a file damaged later; a damaged checkpoint is refused, never used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import torch
@@ -19,10 +23,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from vaelab.atomic import atomic_write_bytes, atomic_write_text
+from vaelab.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from vaelab.errors import CheckpointError
 
-MODEL_FILE, OPTIMIZER_FILE, STATE_FILE = "model.safetensors", "optimizer.safetensors", "state.json"
+FOLDER = "checkpoint"
+MODEL_FILE, OPTIMIZER_FILE, EXTRA_FILE, STATE_FILE = (
+    "model.safetensors", "optimizer.safetensors", "trainer.safetensors", "state.json")
 
 
 def _sha256(data: bytes) -> str:
@@ -54,29 +60,55 @@ def tensors_to_optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str,
     return {"state": state, "param_groups": json.loads(meta["param_groups"])}
 
 
-def save_checkpoint(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:
+def save_checkpoint(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict,
+                    extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
     run_dir = Path(run_dir)
-    model_bytes = st_save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()})
-    opt_tensors, opt_meta = optimizer_to_tensors(optimizer)
-    opt_bytes = st_save(opt_tensors, metadata=opt_meta)
-    atomic_write_bytes(run_dir / MODEL_FILE, model_bytes)
-    atomic_write_bytes(run_dir / OPTIMIZER_FILE, opt_bytes)
-    full = {**state, "sha256": {MODEL_FILE: _sha256(model_bytes), OPTIMIZER_FILE: _sha256(opt_bytes)}}
-    atomic_write_text(run_dir / STATE_FILE, json.dumps(full, indent=2) + "\n")
+    files = {
+        MODEL_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}),
+        OPTIMIZER_FILE: st_save(*optimizer_to_tensors(optimizer)),
+        EXTRA_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()}),
+    }
+    tmp, current, old = run_dir / f"{FOLDER}.tmp", run_dir / FOLDER, run_dir / f"{FOLDER}.old"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, data in files.items():
+            atomic_write_bytes(tmp / name, data)
+        full = {**state, "sha256": {name: _sha256(data) for name, data in files.items()}}
+        atomic_write_text(tmp / STATE_FILE, json.dumps(full, indent=2) + "\n")
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CheckpointError(f"cannot write the checkpoint in {run_dir}: {e.strerror or e}; free some space or "
+                              "choose another --out (the previous checkpoint is intact)") from None
+    if current.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        current.rename(old)
+    tmp.rename(current)
+    fsync_dir(run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def checkpoint_dir(run_dir: str | Path) -> Path:
+    """The folder holding the newest complete checkpoint (falls back to checkpoint.old after a crash)."""
+    run_dir = Path(run_dir)
+    for folder in (run_dir / FOLDER, run_dir / f"{FOLDER}.old"):
+        if (folder / STATE_FILE).exists():
+            return folder
+    raise CheckpointError(f"{run_dir} has no checkpoint yet: the run stopped before its first one")
 
 
 def read_state(run_dir: str | Path) -> dict:
-    file = Path(run_dir) / STATE_FILE
-    if not file.exists():
-        raise CheckpointError(f"{run_dir} has no checkpoint ({STATE_FILE} missing): the run never finished an epoch")
+    file = checkpoint_dir(run_dir) / STATE_FILE
     try:
-        return json.loads(file.read_text())
+        state = json.loads(file.read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise CheckpointError(f"cannot read {file}: {e}") from None
+    state["_dir"] = str(file.parent)
+    return state
 
 
-def _read_verified(run_dir: Path, name: str, state: dict) -> bytes:
-    file = run_dir / name
+def _read_verified(state: dict, name: str) -> bytes:
+    file = Path(state["_dir"]) / name
     try:
         data = file.read_bytes()
     except OSError as e:
@@ -84,31 +116,38 @@ def _read_verified(run_dir: Path, name: str, state: dict) -> bytes:
     expected = state.get("sha256", {}).get(name)
     actual = _sha256(data)
     if expected != actual:
-        raise CheckpointError(f"checkpoint file {file} is corrupt: sha256 {actual[:12]}... != {str(expected)[:12]}... in {STATE_FILE}")
+        raise CheckpointError(f"checkpoint file {file} is corrupt: its sha256 {actual[:12]}... does not match "
+                              f"{str(expected)[:12]}... in {STATE_FILE}; retrain, or restore the file")
     return data
+
+
+def _load_tensors(state: dict, name: str) -> dict[str, torch.Tensor]:
+    try:
+        return st_load(_read_verified(state, name))
+    except SafetensorError as e:
+        raise CheckpointError(f"{Path(state['_dir']) / name} is not a valid safetensors file: {e}") from None
 
 
 def load_model_weights(run_dir: str | Path, model: torch.nn.Module, state: dict | None = None) -> dict:
     """Load verified weights into `model`; refuse a file whose shapes do not fit the model built from config."""
-    run_dir = Path(run_dir)
     state = state if state is not None else read_state(run_dir)
-    try:
-        tensors = st_load(_read_verified(run_dir, MODEL_FILE, state))
-    except SafetensorError as e:
-        raise CheckpointError(f"{run_dir / MODEL_FILE} is not a valid safetensors file: {e}") from None
+    tensors = _load_tensors(state, MODEL_FILE)
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(tensors)), sorted(set(tensors) - set(own))
+    where = Path(state["_dir"]) / MODEL_FILE
     if missing or unexpected:
-        raise CheckpointError(
-            f"{run_dir / MODEL_FILE} does not fit the model in config.json (missing {missing[:3]}, unexpected {unexpected[:3]})"
-        )
+        raise CheckpointError(f"{where} does not fit the model in config.json (missing {missing[:3]}, "
+                              f"unexpected {unexpected[:3]})")
     for name, value in tensors.items():
         if value.shape != own[name].shape:
-            raise CheckpointError(
-                f"{run_dir / MODEL_FILE}: {name} has shape {tuple(value.shape)} but config.json builds {tuple(own[name].shape)}"
-            )
+            raise CheckpointError(f"{where}: {name} has shape {tuple(value.shape)} but config.json builds "
+                                  f"{tuple(own[name].shape)}")
     model.load_state_dict(tensors)
     return state
+
+
+def load_extra_tensors(run_dir: str | Path, state: dict) -> dict[str, torch.Tensor]:
+    return _load_tensors(state, EXTRA_FILE) if EXTRA_FILE in state.get("sha256", {}) else {}
 
 
 def safetensors_metadata(data: bytes) -> dict[str, str]:
@@ -118,5 +157,9 @@ def safetensors_metadata(data: bytes) -> dict[str, str]:
 
 
 def load_optimizer_state(run_dir: str | Path, optimizer: torch.optim.Optimizer, state: dict) -> None:
-    data = _read_verified(Path(run_dir), OPTIMIZER_FILE, state)
-    optimizer.load_state_dict(tensors_to_optimizer_state(st_load(data), safetensors_metadata(data)))
+    data = _read_verified(state, OPTIMIZER_FILE)
+    try:
+        tensors = st_load(data)
+        optimizer.load_state_dict(tensors_to_optimizer_state(tensors, safetensors_metadata(data)))
+    except (SafetensorError, ValueError, KeyError) as e:
+        raise CheckpointError(f"the optimizer state in {state['_dir']} does not fit this run: {e}") from None

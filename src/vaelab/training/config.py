@@ -13,6 +13,7 @@ from vaelab.objectives.config import ObjectiveConfig
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "exponential")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+ON_NAN = ("stop", "skip")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class TrainConfig:
     device: str = option("auto", "where to train: auto (a GPU when there is one), cpu, cuda, mps", choices=DEVICES)
     threads: int = option(0, "CPU threads for torch (0: torch's default)")
     eval_batch_size: int = option(1000, "examples per batch when evaluating")
+    checkpoint_every: int = option(0, "also checkpoint every N steps (0: at the end of each epoch only)")
+    on_nan: str = option(
+        "stop", "a non-finite loss: stop (keeping the last good checkpoint) or skip the batch", choices=ON_NAN
+    )
 
     def __post_init__(self) -> None:
         check_range("train.epochs", self.epochs, 1, 1_000_000)
@@ -46,6 +51,8 @@ class TrainConfig:
         check_choice("train.device", self.device, DEVICES)
         check_range("train.threads", self.threads, 0, 1024)
         check_range("train.eval_batch_size", self.eval_batch_size, 1)
+        check_range("train.checkpoint_every", self.checkpoint_every, 0)
+        check_choice("train.on_nan", self.on_nan, ON_NAN)
 
 
 @dataclass(frozen=True)

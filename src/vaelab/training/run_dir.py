@@ -4,7 +4,7 @@
     RUN/argv.txt           the command line that made it
     RUN/env.json           versions, machine, device, date
     RUN/metrics.jsonl      one JSON line per epoch
-    RUN/model.safetensors  weights;  RUN/optimizer.safetensors  optimizer state;  RUN/state.json  epoch, step
+    RUN/checkpoint/        weights, optimizer and RNG state, position (see vaelab.training.checkpoint)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -68,8 +69,9 @@ def prepare_run_dir(path: str | Path, cfg: RunConfig, argv: list[str] | None, de
     except OSError as e:
         raise VaelabError(f"cannot write to run folder {path}: {e.strerror or e}; choose a writable --out") from None
     if force:
-        for name in ("metrics.jsonl", "state.json"):
-            (path / name).unlink(missing_ok=True)
+        (path / "metrics.jsonl").unlink(missing_ok=True)
+        for name in ("checkpoint", "checkpoint.old", "checkpoint.tmp"):
+            shutil.rmtree(path / name, ignore_errors=True)
     atomic_write_text(path / "config.json", json.dumps(to_dict(cfg), indent=2) + "\n")
     atomic_write_text(path / "argv.txt", shlex.join(argv if argv is not None else sys.argv) + "\n")
     atomic_write_text(path / "env.json", json.dumps(environment(device), indent=2) + "\n")
@@ -91,6 +93,12 @@ def load_config(path: str | Path) -> RunConfig:
 def append_metrics(path: str | Path, record: dict) -> None:
     with open(Path(path) / "metrics.jsonl", "a") as f:
         f.write(json.dumps(record) + "\n")
+
+
+def truncate_metrics(path: str | Path, epochs: int) -> None:
+    """Keep only the records of the first `epochs` epochs (a resumed run rewrites the ones after)."""
+    kept = [r for r in read_metrics(path) if r.get("epoch", 0) <= epochs]
+    atomic_write_text(Path(path) / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in kept))
 
 
 def read_metrics(path: str | Path) -> list[dict]:

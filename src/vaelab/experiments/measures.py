@@ -1,0 +1,68 @@
+"""Measurements of trained models that several experiments share, built on `vaelab.evaluation`.
+
+Each returns a dict of floats for one model (one seed); experiments aggregate them over seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vaelab.evaluation import latent as latent_metrics
+from vaelab.evaluation import representation, samples
+from vaelab.evaluation.feature_classifier import classifier_for
+from vaelab.experiments.latents import decode_means, encode_split
+from vaelab.experiments.runs import prior_samples
+from vaelab.training.setup import Setup
+
+PROBE_TRAIN = 10_000  # training codes used to fit the neighbour and linear probes
+
+
+def latent_quality(setup: Setup, limit: int | None = None) -> dict[str, float]:
+    """How the test codes are organised: neighbour and linear-probe accuracy (fit on training codes),
+    k-means NMI and ARI with k = number of classes, silhouette by label."""
+    train_z, train_y, _ = encode_split(setup, "train", limit=PROBE_TRAIN)
+    test_z, test_y, _ = encode_split(setup, "test", limit=limit)
+    out = {
+        "knn_accuracy": representation.knn_accuracy(train_z, train_y, test_z, test_y)["accuracy"],
+        "linear_probe_accuracy": representation.linear_probe_accuracy(train_z, train_y, test_z, test_y)["accuracy"],
+        "silhouette": representation.silhouette(test_z, test_y)["silhouette"],
+    }
+    out.update({f"kmeans_{k}": v for k, v in representation.cluster_scores(test_z, test_y).items()})
+    return out
+
+
+@torch.no_grad()
+def aggregate_posterior_gap(setup: Setup, n: int = 5000, seed: int = 0) -> dict[str, float]:
+    """Distance between the aggregate posterior q(z) = E_x q(z|x) (test set) and the prior N(0, I)."""
+    mu, _, logvar = encode_split(setup, "test", limit=n)
+    rng = np.random.default_rng(seed)
+    if logvar is None:  # a plain AE: its codes are the samples
+        z = mu
+    else:
+        z = mu + np.exp(0.5 * logvar) * rng.standard_normal(mu.shape)
+    return latent_metrics.prior_gap(z, seed=seed)
+
+
+def sample_quality(setup: Setup, n: int = 2000, seed: int = 0) -> dict[str, float]:
+    """Prior samples judged by a classifier trained on the same dataset: Frechet distance of its features
+    to the test set's, its mean confidence, and sharpness (Laplacian variance) beside the real images'."""
+    clf = classifier_for(setup.dataset, setup.device)
+    fake = prior_samples(setup, n, seed).cpu()
+    real = next(setup.batches("test", batch_size=n).epoch(0)).cpu()
+    out = {
+        "frechet_distance": samples.frechet_distance(clf.features(real), clf.features(fake)),
+        "sharpness_samples": float(np.mean(samples.laplacian_variance(fake))),
+        "sharpness_real": float(np.mean(samples.laplacian_variance(real))),
+    }
+    out.update({f"classifier_{k}": v for k, v in samples.classifier_confidence(clf.predict_proba(fake)).items()})
+    return out
+
+
+@torch.no_grad()
+def reconstruction_images(setup: Setup, n: int = 2000) -> tuple[torch.Tensor, torch.Tensor]:
+    """(test images, decoder means of their reconstructions) in [0, 1], on the CPU."""
+    x = next(setup.batches("test", batch_size=n).epoch(0))
+    code = setup.model.encode(x)
+    z = code[0] if isinstance(code, tuple) else code  # a VAE reconstructs from its mean code
+    return x.cpu(), decode_means(setup, z.cpu())

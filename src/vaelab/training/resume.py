@@ -1,0 +1,60 @@
+"""Where a run stands, and checkpoints that let it continue exactly.
+
+A checkpoint saves the model, the optimizer, the RNG state that draws the reparameterization and
+corruption noise, and the position in the data order (epoch and batch; the order of each epoch is a
+function of the seed, see vaelab.data.batches). Restoring all of them makes a resumed run compute the
+same steps, so on the CPU its weights end bitwise equal to an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from vaelab.training.checkpoint import (
+    load_extra_tensors,
+    load_model_weights,
+    load_optimizer_state,
+    read_state,
+    save_checkpoint,
+)
+
+
+@dataclass
+class Position:
+    epoch: int = 0  # epochs completed
+    batch: int = 0  # batches of epoch `epoch` completed
+    step: int = 0  # optimizer steps taken in all
+    sums: dict[str, float] = field(default_factory=dict)  # the partial epoch's summed terms
+    seconds: float = 0.0  # training seconds of the partial epoch so far
+    skipped: int = 0  # batches of the partial epoch skipped for non-finite values
+
+
+def rng_tensors(device: torch.device) -> dict[str, torch.Tensor]:
+    tensors = {"rng.cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
+    return tensors
+
+
+def save(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, pos: Position,
+         finished: bool) -> None:
+    device = next(model.parameters()).device
+    save_checkpoint(run_dir, model, optimizer, {**asdict(pos), "finished": finished}, rng_tensors(device))
+
+
+def restore(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+            device: torch.device) -> Position:
+    """Load weights, optimizer and RNG state from RUN; returns where to continue."""
+    state = read_state(run_dir)
+    load_model_weights(run_dir, model, state)
+    load_optimizer_state(run_dir, optimizer, state)
+    extra = load_extra_tensors(run_dir, state)
+    if "rng.cpu" in extra:
+        torch.set_rng_state(extra["rng.cpu"])
+    if "rng.cuda" in extra and device.type == "cuda":
+        torch.cuda.set_rng_state(extra["rng.cuda"], device)
+    fields = {k: state[k] for k in ("epoch", "batch", "step", "sums", "seconds", "skipped") if k in state}
+    return Position(**fields)
