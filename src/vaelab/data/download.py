@@ -1,0 +1,60 @@
+"""Downloads that are checked before they are used: streamed to a temporary file beside the target,
+sha256 verified, fsynced, then renamed into place. A failed or mismatching download leaves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from vaelab.atomic import fsync_dir
+from vaelab.errors import DataError
+
+CHUNK = 1 << 16
+
+
+def offline() -> bool:
+    return os.environ.get("VAELAB_OFFLINE", "") not in ("", "0")
+
+
+def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: float = 60.0) -> Path:
+    """Fetch `url` to `target` if its sha256 matches; raises DataError otherwise (nothing left behind)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp:
+                    total = int(resp.headers.get("Content-Length") or 0) or None
+                    show = not quiet and sys.stderr.isatty()
+                    with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not show,
+                              leave=False) as bar:
+                        while chunk := resp.read(CHUNK):
+                            out.write(chunk)
+                            digest.update(chunk)
+                            bar.update(len(chunk))
+            except urllib.error.HTTPError as e:
+                raise DataError(f"download of {url} failed: HTTP {e.code} {e.reason}") from None
+            except (urllib.error.URLError, OSError, TimeoutError) as e:
+                reason = getattr(e, "reason", None) or e
+                raise DataError(f"download of {url} failed: {reason}; check the network or use --data-dir") from None
+            out.flush()
+            os.fsync(out.fileno())
+        actual = digest.hexdigest()
+        if actual != sha256:
+            raise DataError(f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; the file was "
+                            "not kept")
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+        return target
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
