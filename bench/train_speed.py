@@ -24,7 +24,6 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, summary, timed, write_result  # noqa: E402
-
 from vaelab.data import load_dataset  # noqa: E402
 from vaelab.data.batches import Batches  # noqa: E402
 from vaelab.models import ModelConfig, build_model  # noqa: E402

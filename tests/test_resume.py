@@ -49,7 +49,7 @@ def test_sigkill_at_a_random_moment_then_resume_is_bitwise_equal(reference, tmp_
     wait_for_checkpoint(run, proc)
     time.sleep(random.uniform(0.0, 0.8))
     proc.kill()
-    proc.wait()
+    proc.communicate()
     done = vaelab("train", "--resume", str(run))
     assert done.returncode == 0, done.stderr
     assert weights(run) == reference
