@@ -19,7 +19,7 @@ class DataConfig:
         "or one fixed Bernoulli sample (static)",
         choices=INPUT_MODES,
     )
-    val_size: int = option(5000, "training images held out for validation (0: none)")
+    val_size: int = option(1000, "training images held out for per-epoch validation (0: none)")
     subset: int = option(0, "use only the first N training images (0: all); for quick tries and tests")
 
     def __post_init__(self) -> None:
