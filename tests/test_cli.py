@@ -89,3 +89,11 @@ def test_unknown_config_key_exits_2(tmp_path, capsys):
 def test_evaluate_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 1
     assert "not a vaelab run folder" in capsys.readouterr().err
+
+
+def test_an_unwritable_out_folder_fails_before_training(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["train", *SMALL, "--out", str(blocker / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write to run folder" in err and len(err.strip().splitlines()) == 1

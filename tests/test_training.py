@@ -104,3 +104,32 @@ def test_on_nan_skip_skips_the_bad_batches(tiny_dataset):
     history = fit(model, PoisonKL(obj, {2, 5}), train, val, cfg, quiet=True)
     assert history[0]["skipped_batches"] == 2 and "skipped_batches" not in history[1]
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_a_full_disk_keeps_the_previous_checkpoint(tiny_dataset, tmp_path, monkeypatch):
+    import errno
+
+    from vaelab.training import checkpoint as ckpt
+
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=1)
+    fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    before = (tmp_path / "checkpoint" / "model.safetensors").read_bytes()
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ckpt, "atomic_write_bytes", full)
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)
+    with pytest.raises(CheckpointError, match="No space left on device; .*previous checkpoint is intact"):
+        save_checkpoint(tmp_path, model, build_optimizer(model, cfg, torch.device("cpu")), {"epoch": 9})
+    assert (tmp_path / "checkpoint" / "model.safetensors").read_bytes() == before
+    assert read_state(tmp_path)["epoch"] == 1 and not (tmp_path / "checkpoint.tmp").exists()
+
+
+def test_a_crash_between_the_renames_falls_back_to_the_old_checkpoint(tiny_dataset, tmp_path):
+    model, obj, train, val, cfg = _parts(tiny_dataset, epochs=1)
+    fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)
+    (tmp_path / "checkpoint").rename(tmp_path / "checkpoint.old")  # as if killed after the first rename
+    fresh = build_model(ModelConfig(hidden=(64,), latent_dim=4), tiny_dataset.image_shape)
+    assert load_model_weights(tmp_path, fresh)["epoch"] == 1
