@@ -14,7 +14,9 @@ from vaelab.errors import ConfigError
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.experiments.runs import resume_run, train_run
+    from vaelab.training import distributed
 
+    distributed.init_from_env()  # under torchrun: join the process group; otherwise nothing
     if args.resume:
         given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
         if given or args.config or args.out:
@@ -25,6 +27,8 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     else:
         cfg = config_from_args(args)
         summary = train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
+    if not distributed.is_main():
+        return 0
     final = summary["final"]
     headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
     print(f"trained {summary['epochs']} epochs: {headline} nats/image; run folder {summary['run']}")

@@ -73,6 +73,8 @@ class Batches:
         shuffle: bool = True,
         device: str | torch.device = "cpu",
         labels: torch.Tensor | None = None,
+        rank: int = 0,
+        world: int = 1,
     ):
         if images.dtype != torch.uint8:
             raise TypeError(f"Batches expects uint8 images, got {images.dtype}")
@@ -88,6 +90,7 @@ class Batches:
             self.scale = 1.0
         self.images = images.to(self.device)
         self.labels = None if labels is None else labels.to(self.device)
+        self.rank, self.world = rank, world  # data-parallel: this process takes shard `rank` of `world`
 
     def __len__(self) -> int:
         return -(-self.images.shape[0] // self.batch_size)
@@ -105,23 +108,36 @@ class Batches:
 
     def epoch(self, epoch: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
         """Float batches (B, C, H, W) for epoch `epoch`, beginning at batch number `start`."""
-        for x, _ in self.epoch_with_labels(epoch, start):
+        for x, _, _, _ in self.shards(epoch, start):
             yield x
 
     def epoch_with_labels(self, epoch: int = 0, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        for x, y, _, _ in self.shards(epoch, start):
+            yield x, y
+
+    def shard_bounds(self, i: int) -> tuple[int, int, int]:
+        """Rows [lo, hi) of global batch i that this process takes, and the global batch's size."""
+        total = min(self.batch_size, self.num_examples - i * self.batch_size)
+        base, extra = divmod(total, self.world)
+        lo = self.rank * base + min(self.rank, extra)
+        return lo, lo + base + (self.rank < extra), total
+
+    def shards(self, epoch: int = 0, start: int = 0):
+        """(x, y, offset, total) for each global batch: this process's rows, their offset in the global batch
+        and its size (for `vaelab.noise.shard`). With one process, x is the whole batch."""
         order = self.order(epoch)
         binarizer = None
         if self.input_mode == "dynamic":
             binarizer = seeded_generator(self.seed, epoch, 11, device=self.device)
             # Skip the draws of batches before `start` so a resumed epoch sees the same samples.
             for i in range(start):
-                size = min(self.batch_size, self.num_examples - i * self.batch_size)
-                torch.rand((size, *self.images.shape[1:]), generator=binarizer, device=self.device)
+                torch.rand((self.shard_bounds(i)[2], *self.images.shape[1:]), generator=binarizer, device=self.device)
         for i in range(start, len(self)):
-            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            lo, hi, total = self.shard_bounds(i)
+            idx = order[i * self.batch_size + lo:i * self.batch_size + hi]
             x = self.images[idx].to(torch.float32).mul_(self.scale)  # (B, C, H, W) uint8 -> float in [0, 1]
             if binarizer is not None:
-                u = torch.rand(x.shape, generator=binarizer, device=self.device)
-                x = (u < x).to(torch.float32)  # x ~ Bernoulli(pixel intensity)
+                u = torch.rand((total, *x.shape[1:]), generator=binarizer, device=self.device)[lo:hi]
+                x = (u < x).to(torch.float32)  # x ~ Bernoulli(pixel intensity), drawn for the global batch
             y = None if self.labels is None else self.labels[idx]
-            yield x, y
+            yield x, y, lo, total

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from vaelab.training import distributed
 from vaelab.training.checkpoint import load_model_weights
 from vaelab.training.config import RunConfig
 from vaelab.training.run_dir import load_config, prepare_run_dir, read_metrics
@@ -25,14 +26,16 @@ def train_setup(setup: Setup, out: str | Path, argv: list[str] | None = None, qu
                 force: bool = False, resume: bool = False) -> dict:
     """Train a built setup into the run folder `out` (figures included); returns a summary."""
     cfg = setup.cfg
-    if not resume:
+    main_process = distributed.is_main()
+    if not resume and main_process:
         out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
     history = fit(
         setup.model, setup.objective, setup.batches("train", shuffle=True), setup.batches("val"),
         cfg.train, run_dir=out, quiet=quiet, resume=resume,
     )
     setup.run_dir = Path(out)
-    write_run_figures(out, setup)
+    if main_process:
+        write_run_figures(out, setup)
     final = history[-1] if history else (read_metrics(out) or [{}])[-1]
     return {"run": str(out), "epochs": final.get("epoch", 0), "final": final}
 

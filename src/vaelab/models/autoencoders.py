@@ -14,6 +14,7 @@ import math
 import torch
 from torch import nn
 
+from vaelab import noise
 from vaelab.models.config import ModelConfig
 from vaelab.models.networks import DECODERS, ENCODERS
 
@@ -95,7 +96,7 @@ class VAE(_Decoded):
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """The reparameterization trick: z = mu + sigma * eps with eps ~ N(0, I), so dz/dmu and dz/dsigma exist."""
-        eps = torch.randn_like(mu)
+        eps = noise.randn_like(mu)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -12,6 +12,7 @@ from vaelab.data.batches import Batches, Split, Splits, make_splits
 from vaelab.data.dataset import ImageDataset
 from vaelab.models import build_model
 from vaelab.objectives import Objective, make_objective
+from vaelab.training import distributed
 from vaelab.training.config import RunConfig
 from vaelab.training.device import resolve_device
 
@@ -30,9 +31,10 @@ class Setup:
         """Batches over split "train", "val" or "test" in the run's input mode."""
         part: Split = getattr(self.splits, split)
         size = batch_size or (self.cfg.train.batch_size if shuffle else self.cfg.train.eval_batch_size)
+        rank, world = distributed.info() if shuffle else (0, 1)  # training batches are sharded under torchrun
         return Batches(
             part.images, size, self.cfg.data.input_mode, seed=self.cfg.train.seed, shuffle=shuffle,
-            device=self.device, labels=part.labels,
+            device=self.device, labels=part.labels, rank=rank, world=world,
         )
 
 
@@ -40,7 +42,7 @@ def build(cfg: RunConfig, download: bool = True) -> Setup:
     """Load the data, split it, and build the model (seeded) and the objective."""
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
-    device = resolve_device(cfg.train.device)
+    device = distributed.local_device() or resolve_device(cfg.train.device)
     dataset = load_dataset(cfg.data.dataset, cfg.data.data_dir, download=download)
     splits = make_splits(dataset, cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)

@@ -13,6 +13,7 @@ Crash safety: a checkpoint holds weights, optimizer, RNG state and the position 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -23,8 +24,10 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from vaelab import noise
 from vaelab.data.batches import Batches
 from vaelab.errors import VaelabError
+from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
 from vaelab.training.optim import build_optimizer, lr_factor
 from vaelab.training.resume import Position, restore, save
@@ -102,6 +105,10 @@ def fit(
     device = train.device
     model.to(device).train()
     torch.manual_seed((cfg.seed * 1_000_003 + 1) % 2**63)  # the reparameterization noise: its own seeded stream
+    rank, world = distributed.info()
+    net = distributed.wrap(model)  # DistributedDataParallel under torchrun, else the model itself
+    run_dir = run_dir if rank == 0 else None  # rank 0 alone writes
+    quiet = quiet or rank != 0
     optimizer = build_optimizer(model, cfg, device)
     pos = Position()
     if resume:
@@ -121,14 +128,15 @@ def fit(
             started = time.perf_counter() - pos.seconds
             sums = {k: torch.tensor(v, device=device) for k, v in pos.sums.items()}
             skipped = pos.skipped
-            for i, x in enumerate(train.epoch(epoch, start=pos.batch), start=pos.batch):
+            for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=pos.batch), start=pos.batch):
                 t = pos.step / steps_per_epoch  # progress in epochs, for the KL schedule
                 if cfg.lr_schedule != "constant":
                     factor = lr_factor(cfg, pos.step / total_steps)
                     for group, base in zip(optimizer.param_groups, base_lrs):
                         group["lr"] = base * factor
-                terms = objective(x, model(objective.corrupt(x)), t)
-                loss = terms["loss"].mean()
+                with noise.shard(offset, total) if world > 1 else contextlib.nullcontext():
+                    terms = objective(x, net(objective.corrupt(x)), t)
+                loss = terms["loss"].sum() * (world / total)  # DDP averages over processes: the global mean
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.grad_clip > 0:
@@ -164,6 +172,7 @@ def fit(
                 if run_dir is not None and cfg.checkpoint_every and pos.step % cfg.checkpoint_every == 0:
                     save(run_dir, model, optimizer, here(), finished=False)
             seconds = time.perf_counter() - started
+            sums = distributed.sum_all(sums)
             record = {"epoch": epoch + 1, "step": pos.step, "seconds": round(seconds, 4)}
             record.update({k: float(v) / train.num_examples for k, v in sums.items()})
             record["kl_weight"] = objective.kl_weight(pos.step / steps_per_epoch) if hasattr(objective, "kl_weight") else None
@@ -173,7 +182,7 @@ def fit(
             if not torch.isfinite(torch.tensor(record.get("loss", 0.0))):
                 raise Diverged(f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
                                "lower --lr, set --grad-clip, or use --on-nan skip")
-            if val is not None and val.num_examples:
+            if val is not None and val.num_examples and rank == 0:
                 v_started = time.perf_counter()
                 record.update({f"val_{k}": v for k, v in mean_terms(model, objective, val, pos.step / steps_per_epoch).items()})
                 record["val_seconds"] = round(time.perf_counter() - v_started, 4)
