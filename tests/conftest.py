@@ -25,3 +25,13 @@ def synthetic_dataset(n_train: int = 256, n_test: int = 64, shape=(1, 28, 28), s
 @pytest.fixture
 def tiny_dataset() -> ImageDataset:
     return synthetic_dataset()
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tmp_path_factory):
+    """The whole tutorial built once in its tiny profile, shared by the tests that read the page."""
+    from vaelab.cli import main
+
+    out = tmp_path_factory.mktemp("tutorial")
+    assert main(["tutorial", "--profile", "tiny", "--out", str(out), "--quiet"]) == 0
+    return out

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from vaelab.cli import main
 
 HERE = Path(__file__).parent / "browser"
 REQUIRED = os.environ.get("VAELAB_BROWSER_TEST") == "1"
@@ -28,15 +27,14 @@ def _missing() -> str | None:
     return None
 
 
-def test_report_opens_cleanly_and_the_explorer_responds(tmp_path):
+def test_report_opens_cleanly_and_the_explorer_responds(tiny_report):
     missing = _missing()
     if missing:
         if REQUIRED:
             pytest.fail(missing)
         pytest.skip(missing)
-    assert main(["tutorial", "--profile", "tiny", "--out", str(tmp_path), "--quiet"]) == 0
     shot = HERE / "last-report.png"
-    proc = subprocess.run(["node", str(HERE / "check_report.mjs"), str(tmp_path), str(shot)],
+    proc = subprocess.run(["node", str(HERE / "check_report.mjs"), str(tiny_report), str(shot)],
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])

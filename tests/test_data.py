@@ -148,11 +148,18 @@ def test_cifar10_from_an_archive_in_the_official_format(isolated, monkeypatch):
     (isolated / "mine").mkdir()
     archive = write_cifar_archive(isolated / "mine" / "cifar-10-python.tar.gz", n=4)
     monkeypatch.setattr(cifar, "ARCHIVE_SHA256", hashlib.sha256(archive.read_bytes()).hexdigest())
+    monkeypatch.setattr(cifar, "FILE_MD5", {name: hashlib.md5(cifar_batch(4, i)).hexdigest()
+                                            for i, name in enumerate(cifar.TRAIN + cifar.TEST)})
     ds = load_dataset("cifar10", isolated / "mine")
     assert ds.train_images.shape == (20, 3, 32, 32) and ds.test_images.shape == (4, 3, 32, 32)
     first = pickle.loads(cifar_batch(4, 0), encoding="bytes")
     assert torch.equal(ds.train_images[:4].flatten(1), torch.from_numpy(first[b"data"]))  # R, G, B planes kept
-    assert (isolated / "cache" / "vaelab" / "cifar10" / "cifar-10-batches-py" / "test_batch").is_file()
+    extracted = isolated / "cache" / "vaelab" / "cifar10" / "cifar-10-batches-py"
+    assert (extracted / "test_batch").is_file()
+    (extracted / "test_batch").write_bytes(cifar_batch(4, 99))  # a damaged extracted file is caught by its md5
+    cifar._load_folder.cache_clear()
+    with pytest.raises(DataError, match="checksum mismatch for .*test_batch: expected md5"):
+        load_dataset("cifar10", isolated / "mine")
 
 
 def test_cifar10_archive_checksum_is_checked(isolated):

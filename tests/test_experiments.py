@@ -6,6 +6,7 @@ import pytest
 
 from vaelab.cli import main
 from vaelab.experiments.registry import EXPERIMENTS
+from vaelab.report.content import EXPERIMENT_ORDER
 
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
@@ -30,7 +31,10 @@ def test_a_second_run_reuses_finished_runs(tmp_path):
     assert model.stat().st_mtime_ns != stamp
 
 
-def test_tutorial_writes_the_page(tmp_path):
-    assert main(["tutorial", "--profile", "tiny", "--out", str(tmp_path), "--quiet"]) == 0
-    page = (tmp_path / "index.html").read_text()
+def test_tutorial_writes_the_page(tiny_report):
+    page = (tiny_report / "index.html").read_text()
     assert "evidence lower bound" in page and "generation/samples.png" in page
+    assert page.count("has not run yet") == len([n for n in EXPERIMENT_ORDER if n not in EXPERIMENTS])
+    for claim in ("C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9"):
+        assert f"<td>{claim}</td>" in page, claim
+    assert (tiny_report / "tutorial.md").read_text().count("![") >= 10

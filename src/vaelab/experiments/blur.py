@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from vaelab.evaluation import samples as sample_metrics
-from vaelab.evaluation.feature_classifier import classifier_for
 from vaelab.experiments.common import (
     Context,
     aggregate,
@@ -51,7 +50,7 @@ def run(ctx: Context) -> dict:
                           train={"epochs": EPOCHS[ctx.profile]})
             for label, (run_label, model, obj) in MODELS.items()}
     first = next(iter(runs.values()))[0]
-    clf = classifier_for(first.dataset, first.device, ctx.out)
+    clf = ctx.classifier(first.dataset, first.device)
     real = next(first.batches("test", batch_size=n).epoch(0)).cpu()
     real_feats = clf.features(real)
     sharp_real = float(np.mean(sample_metrics.laplacian_variance(real)))

@@ -26,7 +26,7 @@ from vaelab.experiments.generation import VAE_Z2
 from vaelab.experiments.latent_kl import MODEL as Z20
 from vaelab.experiments.latent_kl import TSNE_POINTS
 from vaelab.experiments.latents import encode_split, manifold_grid
-from vaelab.experiments.measures import latent_quality
+from vaelab.experiments.measures import PROBE_TRAIN, latent_quality
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
@@ -63,7 +63,8 @@ def run(ctx: Context) -> dict:
 
     rows = [[m, fmt(metrics[f"{m}[AE]"]), fmt(metrics[f"{m}[VAE]"]),
              f"{metrics[f'{m}[VAE]']['mean'] - metrics[f'{m}[AE]']['mean']:+.3f}"] for m in MEASURES]
-    table = {"title": f"Test codes, {n} images (probes fit on 10,000 training codes); mean ± std over seeds",
+    table = {"title": f"Test codes, {n} images (probes fit on {min(PROBE_TRAIN, 2 * n):,} training codes); "
+                      "mean ± std over seeds",
              "columns": ["measure", "AE", "VAE", "VAE - AE"], "rows": rows}
     claims = [cluster_claim(per_seed, metrics)]
     figures = [

@@ -32,6 +32,7 @@ from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup, build
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
+CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
 
 
 @dataclass
@@ -50,6 +51,13 @@ class Context:
     @property
     def seed_list(self) -> list[int]:
         return list(range(self.first_seed, self.first_seed + self.seeds))
+
+    def classifier(self, dataset, device):
+        """The feature classifier for Frechet distances and confidences, cached in OUT/classifiers."""
+        from vaelab.evaluation.feature_classifier import classifier_for
+
+        epochs, limit = CLASSIFIER[self.profile]
+        return classifier_for(dataset, device, self.out, epochs=epochs, limit=limit)
 
     def folder(self, name: str) -> Path:
         path = Path(self.out) / name

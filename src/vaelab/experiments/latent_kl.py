@@ -42,7 +42,8 @@ def run(ctx: Context) -> dict:
                       objective={} if beta == 1.0 else {"beta": beta}, train={"epochs": EPOCHS[ctx.profile]})
         for label, beta in VARIANTS.items()
     }
-    per_seed = {label: [measure(s, ctx) for s in setups] for label, setups in runs.items()}
+    clf = ctx.classifier(runs["with KL (beta = 1)"][0].dataset, runs["with KL (beta = 1)"][0].device)
+    per_seed = {label: [measure(s, ctx, clf) for s in setups] for label, setups in runs.items()}
     keys = per_seed["with KL (beta = 1)"][0].keys()
     metrics = {f"{key}[{label}]": aggregate([m[key] for m in ms]) for label, ms in per_seed.items() for key in keys}
 
@@ -90,11 +91,11 @@ def run(ctx: Context) -> dict:
     return {"path": write_results(ctx, NAME, TITLE, payload, started)}
 
 
-def measure(setup, ctx: Context) -> dict[str, float]:
+def measure(setup, ctx: Context, clf) -> dict[str, float]:
     out = {}
     out.update(aggregate_posterior_gap(setup, seed=setup.cfg.train.seed))
     out.update(latent_quality(setup, limit=TSNE_POINTS[ctx.profile]))
-    out.update(sample_quality(setup, n=min(2000, 10 * TSNE_POINTS[ctx.profile]), seed=setup.cfg.train.seed))
+    out.update(sample_quality(setup, clf, n=min(2000, 10 * TSNE_POINTS[ctx.profile]), seed=setup.cfg.train.seed))
     return out
 
 

@@ -10,18 +10,19 @@ import torch
 
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation import representation, samples
-from vaelab.evaluation.feature_classifier import classifier_for
+from vaelab.evaluation.likelihood import iwae_log_likelihood
+from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 from vaelab.experiments.latents import decode_means, encode_split
 from vaelab.experiments.runs import prior_samples
 from vaelab.training.setup import Setup
 
-PROBE_TRAIN = 10_000  # training codes used to fit the neighbour and linear probes
+PROBE_TRAIN = 10_000  # at most this many training codes fit the neighbour and linear probes
 
 
 def latent_quality(setup: Setup, limit: int | None = None) -> dict[str, float]:
-    """How the test codes are organised: neighbour and linear-probe accuracy (fit on training codes),
-    k-means NMI and ARI with k = number of classes, silhouette by label."""
-    train_z, train_y, _ = encode_split(setup, "train", limit=PROBE_TRAIN)
+    """How the test codes are organised: neighbour and linear-probe accuracy (fit on up to twice as many
+    training codes, at most PROBE_TRAIN), k-means NMI and ARI with k = number of classes, silhouette by label."""
+    train_z, train_y, _ = encode_split(setup, "train", limit=min(PROBE_TRAIN, 2 * limit) if limit else PROBE_TRAIN)
     test_z, test_y, _ = encode_split(setup, "test", limit=limit)
     out = {
         "knn_accuracy": representation.knn_accuracy(train_z, train_y, test_z, test_y)["accuracy"],
@@ -44,10 +45,10 @@ def aggregate_posterior_gap(setup: Setup, n: int = 5000, seed: int = 0) -> dict[
     return latent_metrics.prior_gap(z, seed=seed)
 
 
-def sample_quality(setup: Setup, n: int = 2000, seed: int = 0) -> dict[str, float]:
-    """Prior samples judged by a classifier trained on the same dataset: Frechet distance of its features
-    to the test set's, its mean confidence, and sharpness (Laplacian variance) beside the real images'."""
-    clf = classifier_for(setup.dataset, setup.device)
+def sample_quality(setup: Setup, clf, n: int = 2000, seed: int = 0) -> dict[str, float]:
+    """Prior samples judged by a classifier trained on the same dataset (`clf`): Frechet distance of its
+    features to the test set's, its mean confidence, and sharpness (Laplacian variance) beside the real
+    images'."""
     fake = prior_samples(setup, n, seed).cpu()
     real = next(setup.batches("test", batch_size=n).epoch(0)).cpu()
     out = {
@@ -66,3 +67,24 @@ def reconstruction_images(setup: Setup, n: int = 2000) -> tuple[torch.Tensor, to
     code = setup.model.encode(x)
     z = code[0] if isinstance(code, tuple) else code  # a VAE reconstructs from its mean code
     return x.cpu(), decode_means(setup, z.cpu())
+
+
+@torch.no_grad()
+def test_nll(setup: Setup, num_samples: int, images: int, seed: int = 0) -> float:
+    """Mean -log p(x) in nats on the first `images` test images, by the IWAE bound with `num_samples`."""
+    model, likelihood = setup.model, setup.cfg.model.likelihood
+    x_all = next(setup.batches("test", batch_size=images).epoch(0))
+    extra = {"log_scale": model.scale()} if model.scale is not None else {}
+
+    def decode_log_prob(x, z):  # z (S, B, D) -> (S, B)
+        s, b = z.shape[:2]
+        out = {"x_hat": model.decode(z.reshape(s * b, -1)), **extra}
+        return LOG_LIKELIHOODS[likelihood](x.repeat(s, 1, 1, 1), out).view(s, b)
+
+    g = torch.Generator(device=x_all.device).manual_seed(seed)
+    chunk = max(1, 20_000 // 100)
+    total = 0.0
+    for i in range(0, len(x_all), 100):
+        x = x_all[i:i + 100]
+        total += float(-iwae_log_likelihood(model.encode, decode_log_prob, x, num_samples, chunk, g).sum())
+    return total / len(x_all)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from vaelab.experiments import generation
+from vaelab.experiments import blur, clusters, denoising, generation, kl_annealing, latent_kl, sparsity
 
 EXPERIMENTS = {
+    "latent-kl": latent_kl.run,
+    "clusters": clusters.run,
+    "kl-annealing": kl_annealing.run,
+    "blur": blur.run,
+    "denoising": denoising.run,
+    "sparsity": sparsity.run,
     "generation": generation.run,
 }
 
