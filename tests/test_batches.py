@@ -22,7 +22,8 @@ def test_each_epoch_covers_every_example_once_in_a_seeded_order(tiny_dataset):
     epoch0 = torch.cat(list(batches.epoch(0)))
     assert epoch0.shape[0] == 256
     assert torch.equal(epoch0.sum(0), images.float().div(255).sum(0).to(epoch0.dtype)) or torch.allclose(
-        epoch0.sum(0), images.float().div(255).sum(0), atol=1e-3)
+        epoch0.sum(0), images.float().div(255).sum(0), atol=1e-3
+    )
     assert torch.equal(epoch0, torch.cat(list(Batches(images, 60, seed=1).epoch(0))))
     assert not torch.equal(epoch0, torch.cat(list(batches.epoch(1))))
 

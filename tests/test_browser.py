@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
 HERE = Path(__file__).parent / "browser"
 REQUIRED = os.environ.get("VAELAB_BROWSER_TEST") == "1"
 
@@ -34,8 +33,12 @@ def test_report_opens_cleanly_and_the_explorer_responds(tiny_report):
             pytest.fail(missing)
         pytest.skip(missing)
     shot = HERE / "last-report.png"
-    proc = subprocess.run(["node", str(HERE / "check_report.mjs"), str(tiny_report), str(shot)],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        ["node", str(HERE / "check_report.mjs"), str(tiny_report), str(shot)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["images"] >= 4 and result["explorer_changed"] and not result["problems"]

@@ -6,8 +6,21 @@ import pytest
 
 from vaelab.cli import main
 
-SMALL = ["--dataset", "mnist", "--subset", "600", "--val-size", "100", "--hidden", "64", "--latent-dim", "4",
-         "--epochs", "1", "--quiet"]
+SMALL = [
+    "--dataset",
+    "mnist",
+    "--subset",
+    "600",
+    "--val-size",
+    "100",
+    "--hidden",
+    "64",
+    "--latent-dim",
+    "4",
+    "--epochs",
+    "1",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +32,21 @@ def trained_run(tmp_path_factory):
 
 def test_train_writes_a_self_describing_folder(trained_run):
     names = {p.name for p in trained_run.iterdir()}
-    assert {"config.json", "argv.txt", "env.json", "metrics.jsonl", "checkpoint", "reconstructions.png",
-            "samples.png"} <= names
+    assert {
+        "config.json",
+        "argv.txt",
+        "env.json",
+        "metrics.jsonl",
+        "checkpoint",
+        "reconstructions.png",
+        "samples.png",
+    } <= names
     assert {p.name for p in (trained_run / "checkpoint").iterdir()} == {
-        "model.safetensors", "optimizer.safetensors", "trainer.safetensors", "state.json"}
+        "model.safetensors",
+        "optimizer.safetensors",
+        "trainer.safetensors",
+        "state.json",
+    }
     cfg = json.loads((trained_run / "config.json").read_text())
     assert cfg["model"]["latent_dim"] == 4 and cfg["data"]["subset"] == 600
     assert "--latent-dim 4" in (trained_run / "argv.txt").read_text()
@@ -48,8 +72,22 @@ def test_sample_and_reconstruct_write_pngs(trained_run, tmp_path):
 def test_config_file_then_flags(tmp_path, trained_run):
     (tmp_path / "c.yaml").write_text("model:\n  latent_dim: 3\ntrain:\n  epochs: 1\n  seed: 4\n")
     out = tmp_path / "run"
-    assert main(["train", "--config", str(tmp_path / "c.yaml"), *SMALL[:8], "--latent-dim", "2", "--quiet",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(tmp_path / "c.yaml"),
+                *SMALL[:8],
+                "--latent-dim",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["model"]["latent_dim"] == 2 and cfg["train"]["seed"] == 4
 
@@ -97,3 +135,14 @@ def test_an_unwritable_out_folder_fails_before_training(tmp_path, capsys):
     assert main(["train", *SMALL, "--out", str(blocker / "run")]) == 1
     err = capsys.readouterr().err
     assert "cannot write to run folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_slow_metrics_behind_flags(trained_run, capsys):
+    assert main(["evaluate", str(trained_run), "--nll-samples", "1", "--nll-images", "40"]) == 0
+    elbo = json.loads(capsys.readouterr().out)["nll"]  # K = 1: the ELBO of the same 40 images
+    args = ["evaluate", str(trained_run), "--nll-samples", "50", "--nll-images", "40", "--latent", "--probes"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["nll_images"] == 40 and result["nll"] < elbo  # more samples, a tighter bound
+    assert 0 <= result["active_units"] <= 4 and len(result["kl_per_dimension"]) == 4
+    assert {"knn_accuracy", "linear_probe_accuracy", "kmeans_nmi", "silhouette", "prior_mmd"} <= set(result)

@@ -55,15 +55,18 @@ def test_digits_are_small_and_scaled():
     assert ds.train_images.max() == 255
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda b: b"\x01" + b[1:], "bad IDX magic"),
-    (lambda b: b[:2] + b"\x0d" + b[3:], "data type 0x0d is not supported"),
-    (lambda b: b[:3] + b"\x02" + b[4:], "has 2 dimensions, expected 3"),
-    (lambda b: b[:-5], "truncated or corrupt"),
-    (lambda b: b + b"xx", "2 bytes after"),
-    (lambda b: b[:6], "truncated inside its header"),
-    (lambda b: b[:4] + (2**31).to_bytes(4, "big") + b[8:], "claims 2147483648 items"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda b: b"\x01" + b[1:], "bad IDX magic"),
+        (lambda b: b[:2] + b"\x0d" + b[3:], "data type 0x0d is not supported"),
+        (lambda b: b[:3] + b"\x02" + b[4:], "has 2 dimensions, expected 3"),
+        (lambda b: b[:-5], "truncated or corrupt"),
+        (lambda b: b + b"xx", "2 bytes after"),
+        (lambda b: b[:6], "truncated inside its header"),
+        (lambda b: b[:4] + (2**31).to_bytes(4, "big") + b[8:], "claims 2147483648 items"),
+    ],
+)
 def test_idx_errors_are_one_line(mutate, message):
     good = idx_bytes(np.zeros((3, 28, 28)))
     assert parse_idx(good, "f", 3, (28, 28)).shape == (3, 28, 28)
@@ -110,8 +113,11 @@ def test_fashion_search_order_and_checksum(isolated, monkeypatch):
 
 def test_fashion_checksum_mismatch_names_file_and_hashes(isolated):
     write_fashion(isolated / "mine")
-    with pytest.raises(DataError, match=r"checksum mismatch for .*train-images-idx3-ubyte \(decompressed\): "
-                                        r"expected sha256 c59f468a[0-9a-f]+, got [0-9a-f]{64}"):
+    with pytest.raises(
+        DataError,
+        match=r"checksum mismatch for .*train-images-idx3-ubyte \(decompressed\): "
+        r"expected sha256 c59f468a[0-9a-f]+, got [0-9a-f]{64}",
+    ):
         load_dataset("fashion-mnist", isolated / "mine")
 
 
@@ -128,8 +134,12 @@ def test_real_fashion_mnist_from_debian():
 def cifar_batch(n: int, seed: int) -> bytes:
     """A batch file as the official archive has it: a protocol-2 pickle of a dict with bytes keys."""
     rng = np.random.default_rng(seed)
-    obj = {b"batch_label": b"testing", b"labels": rng.integers(0, 10, n).tolist(),
-           b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), b"filenames": [b"x.png"] * n}
+    obj = {
+        b"batch_label": b"testing",
+        b"labels": rng.integers(0, 10, n).tolist(),
+        b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        b"filenames": [b"x.png"] * n,
+    }
     return pickle.dumps(obj, protocol=2)
 
 
@@ -148,8 +158,11 @@ def test_cifar10_from_an_archive_in_the_official_format(isolated, monkeypatch):
     (isolated / "mine").mkdir()
     archive = write_cifar_archive(isolated / "mine" / "cifar-10-python.tar.gz", n=4)
     monkeypatch.setattr(cifar, "ARCHIVE_SHA256", hashlib.sha256(archive.read_bytes()).hexdigest())
-    monkeypatch.setattr(cifar, "FILE_MD5", {name: hashlib.md5(cifar_batch(4, i)).hexdigest()
-                                            for i, name in enumerate(cifar.TRAIN + cifar.TEST)})
+    monkeypatch.setattr(
+        cifar,
+        "FILE_MD5",
+        {name: hashlib.md5(cifar_batch(4, i)).hexdigest() for i, name in enumerate(cifar.TRAIN + cifar.TEST)},
+    )
     ds = load_dataset("cifar10", isolated / "mine")
     assert ds.train_images.shape == (20, 3, 32, 32) and ds.test_images.shape == (4, 3, 32, 32)
     first = pickle.loads(cifar_batch(4, 0), encoding="bytes")

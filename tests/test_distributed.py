@@ -10,18 +10,58 @@ from safetensors.torch import load_file
 
 from vaelab.data.batches import Batches
 
-ARGS = ["--dataset", "mnist", "--subset", "1000", "--val-size", "100", "--hidden", "64", "--latent-dim", "4",
-        "--epochs", "1", "--batch-size", "64", "--input-mode", "dynamic", "--corruption", "gaussian", "--noise", "0.2",
-        "--quiet"]
+ARGS = [
+    "--dataset",
+    "mnist",
+    "--subset",
+    "1000",
+    "--val-size",
+    "100",
+    "--hidden",
+    "64",
+    "--latent-dim",
+    "4",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "64",
+    "--input-mode",
+    "dynamic",
+    "--corruption",
+    "gaussian",
+    "--noise",
+    "0.2",
+    "--quiet",
+]
 
 
 def test_two_processes_match_one(tmp_path):
-    one = subprocess.run([sys.executable, "-m", "vaelab", "train", *ARGS, "--out", str(tmp_path / "one")],
-                         capture_output=True, text=True, timeout=300)
+    one = subprocess.run(
+        [sys.executable, "-m", "vaelab", "train", *ARGS, "--out", str(tmp_path / "one")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert one.returncode == 0, one.stderr
-    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                          "-m", "vaelab", "train", *ARGS, "--out", str(tmp_path / "two")],
-                         capture_output=True, text=True, timeout=300)
+    two = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "vaelab",
+            "train",
+            *ARGS,
+            "--out",
+            str(tmp_path / "two"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert two.returncode == 0, two.stderr
     a = load_file(tmp_path / "one" / "checkpoint" / "model.safetensors")
     b = load_file(tmp_path / "two" / "checkpoint" / "model.safetensors")

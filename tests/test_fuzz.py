@@ -35,7 +35,7 @@ def mutated(draw, valid: bytes):
             data[i:i] = draw(st.binary(min_size=1, max_size=16))
         elif len(data) >= 8:
             i = draw(st.integers(0, min(len(data), 16) - 4))
-            data[i:i + 4] = draw(st.integers(0, 2**32 - 1)).to_bytes(4, "big")
+            data[i : i + 4] = draw(st.integers(0, 2**32 - 1)).to_bytes(4, "big")
     return bytes(data)
 
 

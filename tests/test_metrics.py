@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from vaelab.errors import ConfigError
 from vaelab.evaluation import latent, representation, restoration, samples
 from vaelab.evaluation.likelihood import iwae_log_likelihood, log_normal
-from vaelab.errors import ConfigError
 
 
 def ppca(seed=0, x_dim=12, z_dim=3, sigma=0.5):
@@ -114,8 +114,9 @@ def test_frechet_distance_known_answers():
 
 def test_classifier_confidence():
     sure = np.eye(4)[[0, 1, 2, 3]]
-    assert samples.classifier_confidence(sure) == pytest.approx({"confidence": 1.0, "entropy": 0.0,
-                                                                 "class_diversity": math.log(4)})
+    assert samples.classifier_confidence(sure) == pytest.approx(
+        {"confidence": 1.0, "entropy": 0.0, "class_diversity": math.log(4)}
+    )
     unsure = np.full((5, 4), 0.25)
     assert samples.classifier_confidence(unsure)["entropy"] == pytest.approx(math.log(4))
 

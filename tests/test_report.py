@@ -27,9 +27,12 @@ def test_report_shows_results_escaped_and_offline(tmp_path):
     folder.mkdir()
     (folder / "samples.png").write_bytes(b"\x89PNG fake")
     results = {
-        "name": "generation", "title": "Gen <script>alert(1)</script>", "seeds": 2, "profile": "tiny",
+        "name": "generation",
+        "title": "Gen <script>alert(1)</script>",
+        "seeds": 2,
+        "profile": "tiny",
         "tables": [{"title": "t", "columns": ["a", "b"], "rows": [["<img src=x onerror=alert(1)>", 1.5]]}],
-        "figures": [{"file": "samples.png", "caption": "caption with \"quotes\" & <tags>"}],
+        "figures": [{"file": "samples.png", "caption": 'caption with "quotes" & <tags>'}],
         "claims": [{"id": "C9", "claim": "c", "criterion": "k", "verdict": "supported", "evidence": "e"}],
     }
     (folder / "results.json").write_text(json.dumps(results))

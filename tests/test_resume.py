@@ -10,8 +10,27 @@ from pathlib import Path
 
 import pytest
 
-ARGS = ["--dataset", "mnist", "--subset", "3000", "--val-size", "200", "--hidden", "128", "--latent-dim", "8",
-        "--epochs", "4", "--batch-size", "32", "--input-mode", "dynamic", "--checkpoint-every", "7", "--quiet"]
+ARGS = [
+    "--dataset",
+    "mnist",
+    "--subset",
+    "3000",
+    "--val-size",
+    "200",
+    "--hidden",
+    "128",
+    "--latent-dim",
+    "8",
+    "--epochs",
+    "4",
+    "--batch-size",
+    "32",
+    "--input-mode",
+    "dynamic",
+    "--checkpoint-every",
+    "7",
+    "--quiet",
+]
 
 
 def vaelab(*args, **kw):
@@ -19,8 +38,12 @@ def vaelab(*args, **kw):
 
 
 def start(out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vaelab", "train", *ARGS, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "vaelab", "train", *ARGS, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_checkpoint(run: Path, proc: subprocess.Popen, timeout: float = 60) -> None:

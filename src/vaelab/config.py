@@ -42,8 +42,12 @@ def check_choice(where: str, value: Any, choices: typing.Iterable) -> None:
 
 
 def check_range(
-    where: str, value: float | None, low: float | None = None, high: float | None = None,
-    low_open: bool = False, high_open: bool = False,
+    where: str,
+    value: float | None,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
 ) -> None:
     """Refuse `value` outside [low, high] (or the open ends), NaN and infinity included."""
     if value is None:

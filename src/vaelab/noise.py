@@ -23,7 +23,7 @@ def _draw(fn, like: torch.Tensor) -> torch.Tensor:
         return fn(like.shape, device=like.device, dtype=like.dtype)
     offset, total = plan
     full = fn((total, *like.shape[1:]), device=like.device, dtype=like.dtype)  # the global batch's noise
-    return full[offset:offset + like.shape[0]]
+    return full[offset : offset + like.shape[0]]
 
 
 def randn_like(like: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,9 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     if args.resume:
         given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
         if given or args.config or args.out:
-            raise ConfigError(f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}")
+            raise ConfigError(
+                f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}"
+            )
         summary = resume_run(args.resume, quiet=args.quiet, data_dir=getattr(args, "data.data_dir", None))
     elif not args.out:
         raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
@@ -37,9 +39,19 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.runs import evaluate_run
+    from vaelab.experiments.evaluate import evaluate_run
 
-    result = evaluate_run(args.run, data_dir=args.data_dir, split=args.split, seed=args.seed)
+    result = evaluate_run(
+        args.run,
+        data_dir=args.data_dir,
+        split=args.split,
+        seed=args.seed,
+        nll_samples=args.nll_samples,
+        nll_images=args.nll_images,
+        latent=args.latent,
+        probes=args.probes,
+        samples=args.sample_quality,
+    )
     print(json.dumps(result, indent=2))
     return 0
 
@@ -80,8 +92,15 @@ def cmd_datasets(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.experiments.tutorial import run_tutorial
 
-    page = run_tutorial(args.out, profile=args.profile, data_dir=args.data_dir, seed=args.seed, quiet=args.quiet,
-                        force=args.force, seeds=args.seeds)
+    page = run_tutorial(
+        args.out,
+        profile=args.profile,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        quiet=args.quiet,
+        force=args.force,
+        seeds=args.seeds,
+    )
     print(f"tutorial written: {page}")
     return 0
 
@@ -91,23 +110,38 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.experiments.registry import DEFAULT_SEEDS
     from vaelab.experiments.tutorial import run_experiment
 
-    ctx = Context(out=Path(args.out), profile=args.profile, seeds=args.seeds or DEFAULT_SEEDS[args.profile],
-                  dataset=args.dataset, data_dir=args.data_dir, quiet=args.quiet, force=args.force,
-                  first_seed=args.seed)
+    ctx = Context(
+        out=Path(args.out),
+        profile=args.profile,
+        seeds=args.seeds or DEFAULT_SEEDS[args.profile],
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        quiet=args.quiet,
+        force=args.force,
+        first_seed=args.seed,
+    )
     path = run_experiment(args.name, ctx)
     print(f"results: {path}")
     return 0
 
 
 COMMANDS = {
-    "train": cmd_train, "evaluate": cmd_evaluate, "sample": cmd_sample, "reconstruct": cmd_reconstruct,
-    "datasets": cmd_datasets, "tutorial": cmd_tutorial, "experiment": cmd_experiment,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "sample": cmd_sample,
+    "reconstruct": cmd_reconstruct,
+    "datasets": cmd_datasets,
+    "tutorial": cmd_tutorial,
+    "experiment": cmd_experiment,
 }
 
 
 def _sub(subs, name: str, help: str, examples: str) -> argparse.ArgumentParser:
     return subs.add_parser(
-        name, help=help, description=help, formatter_class=argparse.RawDescriptionHelpFormatter,
+        name,
+        help=help,
+        description=help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n" + textwrap.indent(textwrap.dedent(examples).strip(), "  "),
     )
 
@@ -116,12 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="vaelab", description="Autoencoders and variational autoencoders: train, evaluate, learn.")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    p = _sub(subs, "train", "train a model and write a self-describing run folder", """
+    p = _sub(
+        subs,
+        "train",
+        "train a model and write a self-describing run folder",
+        """
         vaelab train --dataset mnist --model vae --hidden 400 --latent-dim 20 --epochs 5 --out runs/vae
         vaelab train --model ae --latent-dim 64 --corruption gaussian --noise 0.3 --out runs/dae
         vaelab train --beta 4 --kl-schedule linear --warmup-epochs 5 --out runs/beta4
         vaelab train --config runs/vae/config.json --seed 1 --out runs/vae-seed1
-        vaelab train --resume runs/vae            # after a crash or Ctrl-C""")
+        vaelab train --resume runs/vae            # after a crash or Ctrl-C""",
+    )
     p.add_argument("--out", help="run folder to create")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
     p.add_argument("--config", help="JSON or YAML file of settings (flags given override it)")
@@ -129,51 +168,110 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     add_config_flags(p, choices={"dataset": sorted(DATASETS)})
 
-    p = _sub(subs, "evaluate", "print a trained run's test metrics as JSON (negative ELBO in nats per image)", """
+    p = _sub(
+        subs,
+        "evaluate",
+        "print a trained run's test metrics as JSON (negative ELBO in nats per image)",
+        """
         vaelab evaluate runs/vae
-        vaelab evaluate runs/vae --split val --data-dir ~/datasets""")
+        vaelab evaluate runs/vae --split val --data-dir ~/datasets""",
+    )
     p.add_argument("run", help="run folder written by vaelab train")
     p.add_argument("--split", choices=["test", "val"], default="test", help="which split (default: test)")
+    p.add_argument(
+        "--nll-samples",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also estimate -log p(x) by importance sampling with K samples (5000 in the literature)",
+    )
+    p.add_argument(
+        "--nll-images",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="estimate the NLL on the first N test images only (default: all)",
+    )
+    p.add_argument("--latent", action="store_true", help="active units, KL per dimension, I(x; z), prior gap")
+    p.add_argument("--probes", action="store_true", help="neighbour and linear-probe accuracy, k-means NMI/ARI")
+    p.add_argument(
+        "--sample-quality",
+        action="store_true",
+        help="Frechet distance, confidence and sharpness of prior samples (trains a small classifier once)",
+    )
     add_common(p, seed=True)
 
-    p = _sub(subs, "sample", "decode samples z ~ N(0, I) of a trained run into a PNG grid", """
-        vaelab sample runs/vae --num 64 --out samples.png --seed 3""")
+    p = _sub(
+        subs,
+        "sample",
+        "decode samples z ~ N(0, I) of a trained run into a PNG grid",
+        """
+        vaelab sample runs/vae --num 64 --out samples.png --seed 3""",
+    )
     p.add_argument("run", help="run folder written by vaelab train")
     p.add_argument("--num", type=positive_int, default=64, help="how many samples (default: 64)")
     p.add_argument("--nrow", type=positive_int, default=8, help="images per row (default: 8)")
     p.add_argument("--out", help="PNG to write (default: RUN/samples-seedS.png)")
     add_common(p, seed=True)
 
-    p = _sub(subs, "reconstruct", "show images and their reconstructions by a trained run", """
-        vaelab reconstruct runs/vae --num 16 --out recon.png""")
+    p = _sub(
+        subs,
+        "reconstruct",
+        "show images and their reconstructions by a trained run",
+        """
+        vaelab reconstruct runs/vae --num 16 --out recon.png""",
+    )
     p.add_argument("run", help="run folder written by vaelab train")
     p.add_argument("--num", type=positive_int, default=16, help="how many images (default: 16)")
     p.add_argument("--split", choices=["test", "val", "train"], default="test", help="which split (default: test)")
     p.add_argument("--out", help="PNG to write (default: RUN/reconstructions-SPLIT.png)")
     add_common(p, seed=True)
 
-    p = _sub(subs, "datasets", "list the datasets, where each was found, or how to get it", """
+    p = _sub(
+        subs,
+        "datasets",
+        "list the datasets, where each was found, or how to get it",
+        """
         vaelab datasets
-        vaelab datasets --data-dir ~/datasets --json""")
+        vaelab datasets --data-dir ~/datasets --json""",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     add_common(p)
 
-    p = _sub(subs, "tutorial", "run the tutorial's experiments and write its HTML report", """
+    p = _sub(
+        subs,
+        "tutorial",
+        "run the tutorial's experiments and write its HTML report",
+        """
         vaelab tutorial --out tutorial-out
-        vaelab tutorial --profile full --out tutorial-full""")
+        vaelab tutorial --profile full --out tutorial-full""",
+    )
     p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
-    p.add_argument("--profile", choices=["quick", "full", "tiny"], default="quick",
-                   help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)")
-    p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)")
+    p.add_argument(
+        "--profile",
+        choices=["quick", "full", "tiny"],
+        default="quick",
+        help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)",
+    )
+    p.add_argument(
+        "--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)"
+    )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     add_common(p, seed=True)
 
     from vaelab.experiments.registry import EXPERIMENTS
 
-    p = _sub(subs, "experiment", "run one of the tutorial's experiments and write its results.json and figures", """
+    p = _sub(
+        subs,
+        "experiment",
+        "run one of the tutorial's experiments and write its results.json and figures",
+        """
         vaelab experiment generation --profile quick --seeds 2 --out tutorial-out
-        vaelab experiment clusters --dataset fashion-mnist --out fashion""")
-    p.add_argument("name", choices=sorted(EXPERIMENTS), metavar="NAME", help=f"one of: {', '.join(sorted(EXPERIMENTS))}")
+        vaelab experiment clusters --dataset fashion-mnist --out fashion""",
+    )
+    p.add_argument(
+        "name", choices=sorted(EXPERIMENTS), metavar="NAME", help=f"one of: {', '.join(sorted(EXPERIMENTS))}"
+    )
     p.add_argument("--out", default="tutorial-out", help="folder; results go to OUT/NAME (default: tutorial-out)")
     p.add_argument("--profile", choices=["tiny", "quick", "full"], default="quick", help="run size (default: quick)")
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: by profile)")
@@ -181,7 +279,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     add_common(p, seed=True)
     return parser
-
 
 
 def positive_int(text: str) -> int:

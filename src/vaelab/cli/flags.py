@@ -45,8 +45,12 @@ def add_config_flags(parser: argparse.ArgumentParser, choices: dict[str, list[st
             hint = hints[f.name]
             default = getattr(defaults, f.name)
             shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
-            kwargs: dict = {"dest": f"{section}.{f.name}", "default": argparse.SUPPRESS, "metavar": f.name.upper(),
-                            "help": f"{f.metadata.get('help', '')} (default: {shown})"}
+            kwargs: dict = {
+                "dest": f"{section}.{f.name}",
+                "default": argparse.SUPPRESS,
+                "metavar": f.name.upper(),
+                "help": f"{f.metadata.get('help', '')} (default: {shown})",
+            }
             allowed = choices.get(f.name) or f.metadata.get("choices")
             if allowed:
                 kwargs.update(choices=list(allowed), metavar="{" + ",".join(map(str, allowed)) + "}")
@@ -80,4 +84,3 @@ def add_common(parser: argparse.ArgumentParser, data_dir: bool = True, seed: boo
         parser.add_argument("--data-dir", default=None, help="folder searched first for dataset files")
     if seed:
         parser.add_argument("--seed", type=int, default=0, help="random seed for the noise this command draws")
-

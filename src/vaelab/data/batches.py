@@ -53,7 +53,7 @@ def make_splits(ds: ImageDataset, cfg: DataConfig, seed: int) -> Splits:
         raise ConfigError(
             f"data.val_size must be smaller than the {len(order)} training images available (got {cfg.val_size})"
         )
-    val_idx, train_idx = order[: cfg.val_size].sort().values, order[cfg.val_size:].sort().values
+    val_idx, train_idx = order[: cfg.val_size].sort().values, order[cfg.val_size :].sort().values
     return Splits(
         train=Split(ds.train_images[train_idx], ds.train_labels[train_idx]),
         val=Split(ds.train_images[val_idx], ds.train_labels[val_idx]),
@@ -134,7 +134,7 @@ class Batches:
                 torch.rand((self.shard_bounds(i)[2], *self.images.shape[1:]), generator=binarizer, device=self.device)
         for i in range(start, len(self)):
             lo, hi, total = self.shard_bounds(i)
-            idx = order[i * self.batch_size + lo:i * self.batch_size + hi]
+            idx = order[i * self.batch_size + lo : i * self.batch_size + hi]
             x = self.images[idx].to(torch.float32).mul_(self.scale)  # (B, C, H, W) uint8 -> float in [0, 1]
             if binarizer is not None:
                 u = torch.rand((total, *x.shape[1:]), generator=binarizer, device=self.device)[lo:hi]

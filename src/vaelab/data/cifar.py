@@ -30,19 +30,28 @@ URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FOLDER = "cifar-10-batches-py"
 # The md5 of each batch file (the digests torchvision checks): verified before a file is unpickled.
 FILE_MD5 = {
-    "data_batch_1": "c99cafc152244af753f735de768cd75f", "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
-    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751", "data_batch_4": "634d18415352ddfa80567beed471001a",
-    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb", "test_batch": "40351d587109b95175f43aff81a1287e",
+    "data_batch_1": "c99cafc152244af753f735de768cd75f",
+    "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+    "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+    "test_batch": "40351d587109b95175f43aff81a1287e",
 }
 TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST = ("test_batch",)
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-HOW = (f"put {ARCHIVE} or its extracted {FOLDER}/ in --data-dir, $VAELAB_DATA or ~/.cache/vaelab; otherwise "
-       "it is downloaded and checked on first use (not with VAELAB_OFFLINE=1)")
+HOW = (
+    f"put {ARCHIVE} or its extracted {FOLDER}/ in --data-dir, $VAELAB_DATA or ~/.cache/vaelab; otherwise "
+    "it is downloaded and checked on first use (not with VAELAB_OFFLINE=1)"
+)
 ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"), ("_codecs", "encode"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("_codecs", "encode"),
 }
 
 
@@ -128,8 +137,10 @@ def verified(path: Path) -> bytes:
     data = read_bytes(path)
     actual = hashlib.md5(data).hexdigest()
     if FILE_MD5.get(path.name) != actual:
-        raise DataError(f"checksum mismatch for {path}: expected md5 {FILE_MD5.get(path.name)}, got {actual}; "
-                        "delete the folder and get the archive again")
+        raise DataError(
+            f"checksum mismatch for {path}: expected md5 {FILE_MD5.get(path.name)}, got {actual}; "
+            "delete the folder and get the archive again"
+        )
     return data
 
 
@@ -137,7 +148,9 @@ def verified(path: Path) -> bytes:
 def _load_folder(folder: str) -> ImageDataset:
     def read(names):
         parts = [read_batch(verified(Path(folder) / n), f"{folder}/{n}") for n in names]
-        return torch.from_numpy(np.concatenate([p[0] for p in parts])), torch.from_numpy(np.concatenate([p[1] for p in parts]))
+        return torch.from_numpy(np.concatenate([p[0] for p in parts])), torch.from_numpy(
+            np.concatenate([p[1] for p in parts])
+        )
 
     train_x, train_y = read(TRAIN)
     test_x, test_y = read(TEST)

@@ -35,8 +35,9 @@ def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: 
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     total = int(resp.headers.get("Content-Length") or 0) or None
                     show = not quiet and sys.stderr.isatty()
-                    with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not show,
-                              leave=False) as bar:
+                    with tqdm(
+                        total=total, unit="B", unit_scale=True, desc=target.name, disable=not show, leave=False
+                    ) as bar:
                         while chunk := resp.read(CHUNK):
                             out.write(chunk)
                             digest.update(chunk)
@@ -50,8 +51,9 @@ def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: 
             os.fsync(out.fileno())
         actual = digest.hexdigest()
         if actual != sha256:
-            raise DataError(f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; the file was "
-                            "not kept")
+            raise DataError(
+                f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; the file was not kept"
+            )
         os.replace(tmp, target)
         fsync_dir(target.parent)
         return target

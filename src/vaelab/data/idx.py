@@ -50,14 +50,16 @@ def parse_idx(data: bytes, name: str, ndim: int, item_shape: tuple[int, ...] | N
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DataError(f"{name}: truncated inside its header")
-    dims = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if item_shape is not None and dims[1:] != tuple(item_shape):
         raise DataError(f"{name}: items have shape {dims[1:]}, expected {tuple(item_shape)}")
     claimed = int(np.prod(dims, dtype=np.int64)) if dims else 0
     actual = len(data) - header
     if claimed > actual:
-        raise DataError(f"{name}: the header claims {dims[0]} items ({claimed} bytes) but the file holds "
-                        f"{actual} bytes; it is truncated or corrupt")
+        raise DataError(
+            f"{name}: the header claims {dims[0]} items ({claimed} bytes) but the file holds "
+            f"{actual} bytes; it is truncated or corrupt"
+        )
     if claimed < actual:
         raise DataError(f"{name}: {actual - claimed} bytes after the {dims[0]} items its header declares; corrupt file")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)

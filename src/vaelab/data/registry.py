@@ -33,8 +33,15 @@ def load_digits(data_dir=None, download_ok=True) -> ImageDataset:
     d = sk_digits()
     images = torch.from_numpy(np.round(d.images * (255 / 16)).astype(np.uint8)).unsqueeze(1)  # (N, 1, 8, 8)
     labels = torch.from_numpy(d.target.astype(np.int64))
-    return ImageDataset("digits", images[:1500], labels[:1500], images[1500:], labels[1500:],
-                        tuple(str(i) for i in range(10)), "scikit-learn")
+    return ImageDataset(
+        "digits",
+        images[:1500],
+        labels[:1500],
+        images[1500:],
+        labels[1500:],
+        tuple(str(i) for i in range(10)),
+        "scikit-learn",
+    )
 
 
 def _where(path) -> str | None:
@@ -42,16 +49,34 @@ def _where(path) -> str | None:
 
 
 DATASETS = {
-    "mnist": DatasetSpec("mnist", "MNIST handwritten digits, 60,000 + 10,000 images 1x28x28 (in the package)",
-                         lambda data_dir=None, download_ok=True: mnist.load_mnist(),
-                         lambda data_dir=None: "inside the vaelab package", "always available"),
-    "fashion-mnist": DatasetSpec("fashion-mnist", "Zalando's Fashion-MNIST, 60,000 + 10,000 images 1x28x28",
-                                 mnist.load_fashion_mnist, lambda data_dir=None: _where(mnist.locate_fashion(data_dir)),
-                                 mnist.FASHION_HOW),
-    "cifar10": DatasetSpec("cifar10", "CIFAR-10, 50,000 + 10,000 colour images 3x32x32",
-                           cifar.load_cifar10, lambda data_dir=None: _where(cifar.locate(data_dir)), cifar.HOW),
-    "digits": DatasetSpec("digits", "scikit-learn's digits, 1,500 + 297 images 1x8x8 (for instant tries)",
-                          load_digits, lambda data_dir=None: "scikit-learn", "always available"),
+    "mnist": DatasetSpec(
+        "mnist",
+        "MNIST handwritten digits, 60,000 + 10,000 images 1x28x28 (in the package)",
+        lambda data_dir=None, download_ok=True: mnist.load_mnist(),
+        lambda data_dir=None: "inside the vaelab package",
+        "always available",
+    ),
+    "fashion-mnist": DatasetSpec(
+        "fashion-mnist",
+        "Zalando's Fashion-MNIST, 60,000 + 10,000 images 1x28x28",
+        mnist.load_fashion_mnist,
+        lambda data_dir=None: _where(mnist.locate_fashion(data_dir)),
+        mnist.FASHION_HOW,
+    ),
+    "cifar10": DatasetSpec(
+        "cifar10",
+        "CIFAR-10, 50,000 + 10,000 colour images 3x32x32",
+        cifar.load_cifar10,
+        lambda data_dir=None: _where(cifar.locate(data_dir)),
+        cifar.HOW,
+    ),
+    "digits": DatasetSpec(
+        "digits",
+        "scikit-learn's digits, 1,500 + 297 images 1x8x8 (for instant tries)",
+        load_digits,
+        lambda data_dir=None: "scikit-learn",
+        "always available",
+    ),
 }
 
 
@@ -69,6 +94,12 @@ def dataset_status(data_dir: str | Path | None = None) -> list[dict]:
     rows = []
     for spec in DATASETS.values():
         where = spec.locate(data_dir)
-        rows.append({"name": spec.name, "description": spec.description, "where": where,
-                     "how_to_get": None if where else spec.how_to_get})
+        rows.append(
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "where": where,
+                "how_to_get": None if where else spec.how_to_get,
+            }
+        )
     return rows

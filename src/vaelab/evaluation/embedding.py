@@ -13,8 +13,9 @@ import numpy as np
 from vaelab.errors import ConfigError
 
 
-def tsne(codes: np.ndarray, seed: int = 0, perplexity: float = 30.0, n_jobs: int = 2,
-         iterations: int = 500) -> np.ndarray:
+def tsne(
+    codes: np.ndarray, seed: int = 0, perplexity: float = 30.0, n_jobs: int = 2, iterations: int = 500
+) -> np.ndarray:
     """2-D t-SNE embedding of codes (N, D) -> (N, 2)."""
     from openTSNE import TSNEEmbedding, affinity, initialization
 
@@ -26,11 +27,15 @@ def tsne(codes: np.ndarray, seed: int = 0, perplexity: float = 30.0, n_jobs: int
     perplexity = min(perplexity, (codes.shape[0] - 1) / 3)
     if codes.shape[1] == 1:
         codes = np.concatenate([codes, np.zeros_like(codes)], axis=1)
-    aff = affinity.PerplexityBasedNN(codes, perplexity=perplexity, n_jobs=n_jobs, random_state=seed,
-                                     method="annoy" if codes.shape[0] > 1000 else "exact")
+    aff = affinity.PerplexityBasedNN(
+        codes,
+        perplexity=perplexity,
+        n_jobs=n_jobs,
+        random_state=seed,
+        method="annoy" if codes.shape[0] > 1000 else "exact",
+    )
     init = initialization.pca(codes, random_state=seed)
-    emb = TSNEEmbedding(init, aff, n_jobs=n_jobs, random_state=seed, negative_gradient_method="fft",
-                        ints_in_interval=2)
+    emb = TSNEEmbedding(init, aff, n_jobs=n_jobs, random_state=seed, negative_gradient_method="fft", ints_in_interval=2)
     emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
     emb = emb.optimize(n_iter=iterations, momentum=0.8)
     return np.asarray(emb)

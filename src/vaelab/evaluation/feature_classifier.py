@@ -30,8 +30,12 @@ class SmallConvNet(nn.Module):
         super().__init__()
         c, h, w = image_shape
         self.conv = nn.Sequential(
-            nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         self.fc = nn.Sequential(nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), width), nn.ReLU())
         self.head = nn.Linear(width, classes)
@@ -53,7 +57,7 @@ class FeatureClassifier:
     def _batched(self, images, fn) -> np.ndarray:
         x = torch.as_tensor(images).float()
         self.net.eval()
-        return torch.cat([fn(x[i:i + 1000].to(self.device)).cpu() for i in range(0, len(x), 1000)]).numpy()
+        return torch.cat([fn(x[i : i + 1000].to(self.device)).cpu() for i in range(0, len(x), 1000)]).numpy()
 
     def features(self, images) -> np.ndarray:
         """Penultimate activations (N, 128) of images (N, C, H, W) in [0, 1]."""
@@ -63,8 +67,14 @@ class FeatureClassifier:
         return self._batched(images, lambda x: F.softmax(self.net(x), dim=1))
 
 
-def train_classifier(ds: ImageDataset, device: torch.device, epochs: int = 2, limit: int | None = None,
-                     seed: int = 0, batch_size: int = 128) -> FeatureClassifier:
+def train_classifier(
+    ds: ImageDataset,
+    device: torch.device,
+    epochs: int = 2,
+    limit: int | None = None,
+    seed: int = 0,
+    batch_size: int = 128,
+) -> FeatureClassifier:
     """Train the convnet on the dataset's training images (the first `limit`), score it on the test set."""
     torch.manual_seed(seed)
     x = ds.train_images[:limit] if limit else ds.train_images
@@ -75,7 +85,7 @@ def train_classifier(ds: ImageDataset, device: torch.device, epochs: int = 2, li
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=g)
         for i in range(0, len(x), batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             xb = x[idx].to(device).float().div_(255)
             loss = F.cross_entropy(net(xb), y[idx].to(device))
             opt.zero_grad(set_to_none=True)
@@ -87,8 +97,9 @@ def train_classifier(ds: ImageDataset, device: torch.device, epochs: int = 2, li
     return clf
 
 
-def classifier_for(ds: ImageDataset, device: torch.device, cache_root: str | Path, epochs: int = 2,
-                   limit: int | None = None) -> FeatureClassifier:
+def classifier_for(
+    ds: ImageDataset, device: torch.device, cache_root: str | Path, epochs: int = 2, limit: int | None = None
+) -> FeatureClassifier:
     """The cached classifier for this dataset and these settings, trained on first use."""
     key = hashlib.sha256(json.dumps([ds.name, list(ds.image_shape), len(ds.train_images), epochs, limit]).encode())
     stem = Path(cache_root) / "classifiers" / f"{ds.name}-{key.hexdigest()[:10]}"
@@ -103,6 +114,8 @@ def classifier_for(ds: ImageDataset, device: torch.device, cache_root: str | Pat
     clf = train_classifier(ds, device, epochs, limit)
     stem.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in clf.net.state_dict().items()}, weights)
-    atomic_write_text(info, json.dumps({"dataset": ds.name, "epochs": epochs, "limit": limit,
-                                        "test_accuracy": clf.test_accuracy}) + "\n")
+    atomic_write_text(
+        info,
+        json.dumps({"dataset": ds.name, "epochs": epochs, "limit": limit, "test_accuracy": clf.test_accuracy}) + "\n",
+    )
     return clf

@@ -24,8 +24,11 @@ def active_units(mu, threshold: float = 0.01) -> dict:
     mu: posterior means (N, D). Returns the count, the fraction and the per-unit variances."""
     mu = _codes(mu, "mu")
     var = mu.var(axis=0)
-    return {"active_units": int((var > threshold).sum()), "active_fraction": float((var > threshold).mean()),
-            "variance": var.tolist()}
+    return {
+        "active_units": int((var > threshold).sum()),
+        "active_fraction": float((var > threshold).mean()),
+        "variance": var.tolist(),
+    }
 
 
 def kl_per_dimension(mu, logvar) -> np.ndarray:
@@ -47,10 +50,10 @@ def mutual_information(mu, logvar, seed: int = 0) -> float:
     inv_var = np.exp(-logvar)
     const = -0.5 * (d * math.log(2 * math.pi) + logvar.sum(1))  # (N,) per component
     for start in range(0, n, 256):
-        zb = z[start:start + 256, None, :]  # (b, 1, D) against all N components
+        zb = z[start : start + 256, None, :]  # (b, 1, D) against all N components
         log_comp = const[None] - 0.5 * (((zb - mu[None]) ** 2) * inv_var[None]).sum(-1)  # (b, N)
         m = log_comp.max(1, keepdims=True)
-        log_qz[start:start + 256] = (m[:, 0] + np.log(np.exp(log_comp - m).sum(1))) - math.log(n)
+        log_qz[start : start + 256] = (m[:, 0] + np.log(np.exp(log_comp - m).sum(1))) - math.log(n)
     return float(np.mean(log_qz_x - log_qz))
 
 
@@ -70,8 +73,9 @@ def mmd_rbf(a, b, bandwidths=(0.5, 1.0, 2.0, 4.0), max_points: int = 2000, seed:
 
     kaa, kbb, kab = k(a, a), k(b, b), k(a, b)
     n, m = len(a), len(b)
-    return float((kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (m * (m - 1))
-                 - 2 * kab.mean())
+    return float(
+        (kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (m * (m - 1)) - 2 * kab.mean()
+    )
 
 
 def gaussian_fit_kl(z) -> float:
@@ -90,6 +94,9 @@ def prior_gap(z, seed: int = 0) -> dict[str, float]:
     z = _codes(z, "z")
     prior = np.random.default_rng(seed + 1).standard_normal(z.shape)
     cov = np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1])
-    return {"mmd": mmd_rbf(z, prior, seed=seed), "gaussian_fit_kl": gaussian_fit_kl(z),
-            "mean_norm": float(np.linalg.norm(z.mean(0))),
-            "cov_gap": float(np.linalg.norm(cov - np.eye(z.shape[1])) / z.shape[1])}
+    return {
+        "mmd": mmd_rbf(z, prior, seed=seed),
+        "gaussian_fit_kl": gaussian_fit_kl(z),
+        "mean_norm": float(np.linalg.norm(z.mean(0))),
+        "cov_gap": float(np.linalg.norm(cov - np.eye(z.shape[1])) / z.shape[1]),
+    }

@@ -12,7 +12,9 @@ from vaelab.errors import ConfigError
 def _pair(clean, other) -> tuple[torch.Tensor, torch.Tensor]:
     a, b = torch.as_tensor(clean).float(), torch.as_tensor(other).float()
     if a.shape != b.shape or a.dim() != 4:
-        raise ConfigError(f"expected two image batches (N, C, H, W) of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ConfigError(
+            f"expected two image batches (N, C, H, W) of one shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     return a, b
 
 
@@ -25,13 +27,14 @@ def psnr(clean, restored, data_range: float = 1.0) -> np.ndarray:
 
 def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     x = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    g = torch.exp(-x**2 / (2 * sigma**2))
+    g = torch.exp(-(x**2) / (2 * sigma**2))
     g = g / g.sum()
     return (g[:, None] * g[None, :]).view(1, 1, size, size)
 
 
-def ssim(clean, restored, data_range: float = 1.0, window: int = 11, sigma: float = 1.5,
-         k1: float = 0.01, k2: float = 0.03) -> np.ndarray:
+def ssim(
+    clean, restored, data_range: float = 1.0, window: int = 11, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03
+) -> np.ndarray:
     """Structural similarity per image (Wang et al. 2004): an 11x11 Gaussian window (sigma 1.5), K1 = 0.01,
     K2 = 0.03, valid positions only, averaged over positions and channels. 1 for identical images."""
     a, b = _pair(clean, restored)
@@ -68,5 +71,9 @@ def sparsity_scores(codes, threshold: float = 1e-3) -> dict[str, float]:
     ratio = np.divide(l1, l2, out=np.full_like(l1, np.sqrt(d)), where=l2 > 0)
     hoyer = (np.sqrt(d) - ratio) / (np.sqrt(d) - 1)
     lifetime = active.mean(0)
-    return {"active_fraction_per_input": float(active.mean(1).mean()), "hoyer": float(hoyer.mean()),
-            "lifetime_mean": float(lifetime.mean()), "dead_units": int((lifetime == 0).sum())}
+    return {
+        "active_fraction_per_input": float(active.mean(1).mean()),
+        "hoyer": float(hoyer.mean()),
+        "lifetime_mean": float(lifetime.mean()),
+        "dead_units": int((lifetime == 0).sum()),
+    }

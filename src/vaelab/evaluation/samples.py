@@ -46,5 +46,8 @@ def classifier_confidence(probs) -> dict[str, float]:
         raise ConfigError("classifier_confidence expects rows of probabilities (N, K) summing to 1")
     ent = -(p * np.log(np.clip(p, 1e-12, 1))).sum(1)
     mean = p.mean(0)
-    return {"confidence": float(p.max(1).mean()), "entropy": float(ent.mean()),
-            "class_diversity": float(-(mean * np.log(np.clip(mean, 1e-12, 1))).sum())}
+    return {
+        "confidence": float(p.max(1).mean()),
+        "entropy": float(ent.mean()),
+        "class_diversity": float(-(mean * np.log(np.clip(mean, 1e-12, 1))).sum()),
+    }

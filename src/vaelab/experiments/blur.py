@@ -46,9 +46,17 @@ def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
     n = IMAGES[ctx.profile]
-    runs = {label: seeded(ctx, run_label, data=profile_data(ctx), model={**Z20, **model}, objective=obj,
-                          train={"epochs": EPOCHS[ctx.profile]})
-            for label, (run_label, model, obj) in MODELS.items()}
+    runs = {
+        label: seeded(
+            ctx,
+            run_label,
+            data=profile_data(ctx),
+            model={**Z20, **model},
+            objective=obj,
+            train={"epochs": EPOCHS[ctx.profile]},
+        )
+        for label, (run_label, model, obj) in MODELS.items()
+    }
     first = next(iter(runs.values()))[0]
     clf = ctx.classifier(first.dataset, first.device)
     real = next(first.batches("test", batch_size=n).epoch(0)).cpu()
@@ -61,8 +69,10 @@ def run(ctx: Context) -> dict:
         per_seed[label] = []
         for s in setups:
             _, recon = reconstruction_images(s, n)
-            m = {"sharpness_recon": float(np.mean(sample_metrics.laplacian_variance(recon))),
-                 "frechet_recon": sample_metrics.frechet_distance(real_feats, clf.features(recon))}
+            m = {
+                "sharpness_recon": float(np.mean(sample_metrics.laplacian_variance(recon))),
+                "frechet_recon": sample_metrics.frechet_distance(real_feats, clf.features(recon)),
+            }
             if s.cfg.model.kind == "vae":
                 fake = prior_samples(s, n, seed=s.cfg.train.seed).cpu()
                 m["sharpness_samples"] = float(np.mean(sample_metrics.laplacian_variance(fake)))
@@ -76,25 +86,44 @@ def run(ctx: Context) -> dict:
     metrics = {f"{k}[{label}]": aggregate([m[k] for m in ms]) for label, ms in per_seed.items() for k in ms[0]}
     metrics["sharpness_real"] = aggregate([sharp_real])
     rows = [["real test images", f"{sharp_real:.4f}", "", "0", ""]]
-    for label, ms in per_seed.items():
-        get = lambda k: fmt(metrics[f"{k}[{label}]"], 4) if f"{k}[{label}]" in metrics else "n/a"  # noqa: E731
-        rows.append([label, get("sharpness_recon"), get("sharpness_samples"),
-                     get("frechet_recon"), get("frechet_samples")])
-    table = {"title": f"Sharpness (Laplacian variance, higher is sharper) and Frechet distance to {n} real test "
-                      f"images (classifier features; test accuracy {clf.test_accuracy:.4f})",
-             "columns": ["images", "sharpness: reconstructions", "sharpness: prior samples",
-                         "Frechet: reconstructions", "Frechet: prior samples"], "rows": rows}
+    for label in per_seed:
+        keys = ("sharpness_recon", "sharpness_samples", "frechet_recon", "frechet_samples")
+        rows.append([label] + [fmt(metrics[f"{k}[{label}]"], 4) if f"{k}[{label}]" in metrics else "n/a" for k in keys])
+    table = {
+        "title": f"Sharpness (Laplacian variance, higher is sharper) and Frechet distance to {n} real test "
+        f"images (classifier features; test accuracy {clf.test_accuracy:.4f})",
+        "columns": [
+            "images",
+            "sharpness: reconstructions",
+            "sharpness: prior samples",
+            "Frechet: reconstructions",
+            "Frechet: prior samples",
+        ],
+        "rows": rows,
+    }
     reference = per_seed["VAE Bernoulli, beta 1"]
-    pairs = [(m["sharpness_samples"], sharp_real) for m in reference] + [(m["sharpness_recon"], sharp_real) for m in reference]
-    claims = [claim(
-        "C5", "VAE samples are blurry",
-        "the reference VAE (Bernoulli, beta 1): mean Laplacian variance of its prior samples and of its "
-        "reconstructions below that of the real test images, in every seed",
-        verdict_all(pairs, "lower"),
-        f"real {sharp_real:.4f}; reconstructions {fmt(metrics['sharpness_recon[VAE Bernoulli, beta 1]'], 4)}; "
-        f"samples {fmt(metrics['sharpness_samples[VAE Bernoulli, beta 1]'], 4)}")]
-    rows_caption = " / ".join(["real"] + [f"{lab} {part}" for lab, (_, mdl, _) in MODELS.items()
-                                          for part in (["reconstructions"] + ([] if mdl.get("kind") == "ae" else ["samples"]))])
+    pairs = [(m["sharpness_samples"], sharp_real) for m in reference] + [
+        (m["sharpness_recon"], sharp_real) for m in reference
+    ]
+    claims = [
+        claim(
+            "C5",
+            "VAE samples are blurry",
+            "the reference VAE (Bernoulli, beta 1): mean Laplacian variance of its prior samples and of its "
+            "reconstructions below that of the real test images, in every seed",
+            verdict_all(pairs, "lower"),
+            f"real {sharp_real:.4f}; reconstructions {fmt(metrics['sharpness_recon[VAE Bernoulli, beta 1]'], 4)}; "
+            f"samples {fmt(metrics['sharpness_samples[VAE Bernoulli, beta 1]'], 4)}",
+        )
+    ]
+    rows_caption = " / ".join(
+        ["real"]
+        + [
+            f"{lab} {part}"
+            for lab, (_, mdl, _) in MODELS.items()
+            for part in (["reconstructions"] + ([] if mdl.get("kind") == "ae" else ["samples"]))
+        ]
+    )
     figures = [{"file": "side-by-side.png", "caption": f"Rows, top to bottom: {rows_caption}."}]
     configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
     payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}

@@ -59,8 +59,12 @@ class Context:
         epochs, limit = CLASSIFIER[self.profile]
         return classifier_for(dataset, device, self.out, epochs=epochs, limit=limit)
 
+    def slug(self, name: str) -> str:
+        """An experiment's folder name: NAME on MNIST, NAME-DATASET on any other dataset."""
+        return name if self.dataset == "mnist" else f"{name}-{self.dataset}"
+
     def folder(self, name: str) -> Path:
-        path = Path(self.out) / name
+        path = Path(self.out) / self.slug(name)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -94,10 +98,10 @@ def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
     return setup
 
 
-def seeded(ctx: Context, label: str, **sections) -> list[Setup]:
-    """The same config trained once per seed of the context (train.seed set per run)."""
+def seeded(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[Setup]:
+    """The same config trained once per seed of the context (the first `seeds` of them, if given)."""
     setups = []
-    for seed in ctx.seed_list:
+    for seed in ctx.seed_list[:seeds]:
         train = {**sections.get("train", {}), "seed": seed}
         cfg = run_config(ctx, **{**sections, "train": train})
         setups.append(ensure_trained(cfg, ctx, f"{label}-seed{seed}"))
@@ -146,13 +150,22 @@ def write_results(ctx: Context, name: str, title: str, payload: dict, started: f
     from vaelab.training.run_dir import environment
 
     results = {
-        "name": name, "title": title, "profile": ctx.profile, "seeds": ctx.seeds, "dataset": ctx.dataset,
-        "metrics": {}, "tables": [], "figures": [], "claims": [], "configs": {},
+        "name": ctx.slug(name),
+        "experiment": name,
+        "title": title if ctx.dataset == "mnist" else f"{title} ({ctx.dataset})",
+        "profile": ctx.profile,
+        "seeds": ctx.seeds,
+        "dataset": ctx.dataset,
+        "metrics": {},
+        "tables": [],
+        "figures": [],
+        "claims": [],
+        "configs": {},
         **payload,
         "environment": environment(),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    path = ctx.folder(name) / "results.json"
+    path = ctx.folder(name) / "results.json"  # OUT/NAME or OUT/NAME-DATASET
     atomic_write_text(path, json.dumps(plain(results), indent=2, allow_nan=False) + "\n")
     return path
 

@@ -40,13 +40,21 @@ def run(ctx: Context) -> dict:
     train = {"epochs": EPOCHS[ctx.profile]}
     runs = {
         "plain AE": seeded(ctx, "ae-over", data=profile_data(ctx), model=OVERCOMPLETE, train=train),
-        "denoising AE": seeded(ctx, "dae-over", data=profile_data(ctx), model=OVERCOMPLETE, train=train,
-                               objective={"corruption": "gaussian", "noise": TRAIN_NOISE}),
+        "denoising AE": seeded(
+            ctx,
+            "dae-over",
+            data=profile_data(ctx),
+            model=OVERCOMPLETE,
+            train=train,
+            objective={"corruption": "gaussian", "noise": TRAIN_NOISE},
+        ),
     }
     n = IMAGES[ctx.profile]
     clean = next(runs["plain AE"][0].batches("test", batch_size=n).epoch(0)).cpu()
-    noisy = {level: corrupt(clean, "gaussian", level, torch.Generator().manual_seed(int(level * 1000)))
-             for level in TEST_NOISE}
+    noisy = {
+        level: corrupt(clean, "gaussian", level, torch.Generator().manual_seed(int(level * 1000)))
+        for level in TEST_NOISE
+    }
     metrics, rows, picture = {}, [], []
     per_level_pairs: dict[str, list] = {"vs plain": [], "vs noisy": []}
     for level in TEST_NOISE:
@@ -62,27 +70,47 @@ def run(ctx: Context) -> dict:
             metrics[f"psnr[{label}, {level}]"] = aggregate(psnrs)
             metrics[f"ssim[{label}, {level}]"] = aggregate(ssims)
             row_images[label] = outs[0][:8]
-        rows.append([f"{level:g}", f"{base:.2f} / {base_ssim:.3f}"] +
-                    [f"{fmt(metrics[f'psnr[{lab}, {level}]'], 2)} / {fmt(metrics[f'ssim[{lab}, {level}]'])}" for lab in runs])
-        for d, p in zip(metrics[f"psnr[denoising AE, {level}]"]["values"], metrics[f"psnr[plain AE, {level}]"]["values"]):
+        rows.append(
+            [f"{level:g}", f"{base:.2f} / {base_ssim:.3f}"]
+            + [f"{fmt(metrics[f'psnr[{lab}, {level}]'], 2)} / {fmt(metrics[f'ssim[{lab}, {level}]'])}" for lab in runs]
+        )
+        for d, p in zip(
+            metrics[f"psnr[denoising AE, {level}]"]["values"], metrics[f"psnr[plain AE, {level}]"]["values"]
+        ):
             per_level_pairs["vs plain"].append((d, p))
             per_level_pairs["vs noisy"].append((d, base))
         picture += [row_images["noisy"], row_images["plain AE"], row_images["denoising AE"], clean[:8]]
     save_grid(folder / "rows.png", torch.cat(picture), nrow=8)
-    table = {"title": f"PSNR (dB) / SSIM to the clean test image ({n} images), Gaussian noise; the DAE trained "
-                      f"at std {TRAIN_NOISE}", "columns": ["noise std", "noisy input", *runs], "rows": rows}
+    table = {
+        "title": f"PSNR (dB) / SSIM to the clean test image ({n} images), Gaussian noise; the DAE trained "
+        f"at std {TRAIN_NOISE}",
+        "columns": ["noise std", "noisy input", *runs],
+        "rows": rows,
+    }
     v_plain = verdict_all(per_level_pairs["vs plain"], "higher")
     v_noisy = verdict_all(per_level_pairs["vs noisy"], "higher")
-    claims = [claim(
-        "C9", "An overcomplete plain AE learns (close to) the identity; a denoising AE learns to remove noise",
-        f"on noisy test images at std {', '.join(map(str, TEST_NOISE))}, the DAE's PSNR to the clean image "
-        "is above the plain AE's and above the noisy input's, at every level and seed",
-        v_plain if v_plain == v_noisy else "inconclusive",
-        "; ".join(f"std {lv:g}: DAE {fmt(metrics[f'psnr[denoising AE, {lv}]'], 2)} dB, plain "
-                  f"{fmt(metrics[f'psnr[plain AE, {lv}]'], 2)} dB, noisy {metrics[f'psnr[noisy input, {lv}]']['mean']:.2f} dB"
-                  for lv in TEST_NOISE))]
-    figures = [{"file": "rows.png", "caption": "For each noise level (0.1, 0.3, 0.5), four rows: noisy input, "
-                                               "plain AE output, denoising AE output, clean image."}]
+    claims = [
+        claim(
+            "C9",
+            "An overcomplete plain AE learns (close to) the identity; a denoising AE learns to remove noise",
+            f"on noisy test images at std {', '.join(map(str, TEST_NOISE))}, the DAE's PSNR to the clean image "
+            "is above the plain AE's and above the noisy input's, at every level and seed",
+            v_plain if v_plain == v_noisy else "inconclusive",
+            "; ".join(
+                f"std {lv:g}: DAE {fmt(metrics[f'psnr[denoising AE, {lv}]'], 2)} dB, plain "
+                f"{fmt(metrics[f'psnr[plain AE, {lv}]'], 2)} dB, "
+                f"noisy {metrics[f'psnr[noisy input, {lv}]']['mean']:.2f} dB"
+                for lv in TEST_NOISE
+            ),
+        )
+    ]
+    figures = [
+        {
+            "file": "rows.png",
+            "caption": "For each noise level (0.1, 0.3, 0.5), four rows: noisy input, "
+            "plain AE output, denoising AE output, clean image.",
+        }
+    ]
     configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
     payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}
     return {"path": write_results(ctx, NAME, TITLE, payload, started)}
@@ -92,4 +120,3 @@ def run(ctx: Context) -> dict:
 def denoise(setup, x: torch.Tensor) -> torch.Tensor:
     """The model's reconstruction (decoder mean) of x."""
     return decode_means(setup, setup.model.encode(x.to(setup.device)).cpu())
-

@@ -46,27 +46,39 @@ def run(ctx: Context) -> dict:
     table = {
         "title": "Test negative ELBO (nats per image, lower is better)",
         "columns": ["model", "latent size", "epochs", "-ELBO"],
-        "rows": [["VAE 784-400-20", 20, epochs, fmt(metrics["negative_elbo_z20"], 2)],
-                 ["VAE 784-512-256-2", 2, epochs, fmt(metrics["negative_elbo_z2"], 2)]],
+        "rows": [
+            ["VAE 784-400-20", 20, epochs, fmt(metrics["negative_elbo_z20"], 2)],
+            ["VAE 784-512-256-2", 2, epochs, fmt(metrics["negative_elbo_z2"], 2)],
+        ],
     }
     figures = [
         {"file": "samples.png", "caption": "100 prior samples z ~ N(0, I) decoded by the 20-D VAE (decoder means)."},
-        {"file": "interpolations.png", "caption": "Each row walks in a straight line between the codes of two test "
-                                                  "images of different classes."},
+        {
+            "file": "interpolations.png",
+            "caption": "Each row walks in a straight line between the codes of two test images of different classes.",
+        },
         {"file": "latent-2d.png", "caption": "Codes mu(x) of the test images in the 2-D VAE, coloured by label."},
-        {"file": "manifold.png", "caption": "The 2-D VAE's decoder over a 20x20 grid of prior quantiles "
-                                            "(5% to 95% in each direction)."},
+        {
+            "file": "manifold.png",
+            "caption": "The 2-D VAE's decoder over a 20x20 grid of prior quantiles (5% to 95% in each direction).",
+        },
     ]
     configs[beta4.run_dir.name] = beta4.cfg
-    return {"path": write_results(ctx, NAME, TITLE, {"metrics": metrics, "tables": [table], "figures": figures,
-                                                     "configs": configs}, started)}
+    return {
+        "path": write_results(
+            ctx, NAME, TITLE, {"metrics": metrics, "tables": [table], "figures": figures, "configs": configs}, started
+        )
+    }
 
 
 def export_plane(path, setup, mu: np.ndarray, labels: np.ndarray, points: int = 2000) -> None:
     """The 2-D VAE's decoder and a sample of test codes for the explorer's plane."""
     lo, hi = np.percentile(mu, 0.5, axis=0), np.percentile(mu, 99.5, axis=0)
-    extra = {"points": np.round(mu[:points].ravel(), 3).tolist(), "labels": labels[:points].tolist(),
-             "range": [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])]}
+    extra = {
+        "points": np.round(mu[:points].ravel(), 3).tolist(),
+        "labels": labels[:points].tolist(),
+        "range": [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])],
+    }
     export_decoder(path, "plane", setup.model, extra)
 
 

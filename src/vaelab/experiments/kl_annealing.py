@@ -56,9 +56,17 @@ def run(ctx: Context) -> dict:
     folder = ctx.folder(NAME)
     epochs = EPOCHS[ctx.profile]
     ctx_seeds = dataclasses.replace(ctx, seeds=max(ctx.seeds, SEEDS[ctx.profile]))
-    runs = {name: seeded(ctx_seeds, f"vae-anneal-{name.split()[0]}", data=profile_data(ctx), model=MODEL,
-                         objective=obj, train={"epochs": epochs})
-            for name, obj in schedules(epochs).items()}
+    runs = {
+        name: seeded(
+            ctx_seeds,
+            f"vae-anneal-{name.split()[0]}",
+            data=profile_data(ctx),
+            model=MODEL,
+            objective=obj,
+            train={"epochs": epochs},
+        )
+        for name, obj in schedules(epochs).items()
+    }
     history = {name: [read_metrics(s.run_dir) for s in setups] for name, setups in runs.items()}
     per_seed = {name: [measure(s, ctx) for s in setups] for name, setups in runs.items()}
     for name, hs in history.items():
@@ -68,9 +76,11 @@ def run(ctx: Context) -> dict:
     keys = list(per_seed["none"][0])
     metrics = {f"{k}[{name}]": aggregate([m[k] for m in ms]) for name, ms in per_seed.items() for k in keys}
 
-    for key, label, fname in [("val_recon", "validation reconstruction (nats)", "recon.png"),
-                              ("val_kl", "validation KL (nats)", "kl.png"),
-                              ("val_loss", "validation negative ELBO (nats)", "elbo.png")]:
+    for key, label, fname in [
+        ("val_recon", "validation reconstruction (nats)", "recon.png"),
+        ("val_kl", "validation KL (nats)", "kl.png"),
+        ("val_loss", "validation negative ELBO (nats)", "elbo.png"),
+    ]:
         series = {}
         for name, hs in history.items():
             values = np.array([[r.get(key if key != "val_loss" else "val_elbo", np.nan) for r in h] for h in hs])
@@ -86,11 +96,20 @@ def run(ctx: Context) -> dict:
     figures = [
         {"file": "recon.png", "caption": "Validation reconstruction term per epoch (mean, shaded ± std over seeds)."},
         {"file": "kl.png", "caption": "Validation KL per epoch: warm-up and capacity keep it low early on."},
-        {"file": "elbo.png", "caption": "Validation negative ELBO per epoch (the true bound, whatever the training weight)."},
+        {
+            "file": "elbo.png",
+            "caption": "Validation negative ELBO per epoch (the true bound, whatever the training weight).",
+        },
     ]
     configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
-    payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs,
-               "seeds": ctx_seeds.seeds}
+    payload = {
+        "metrics": metrics,
+        "tables": [table],
+        "figures": figures,
+        "claims": claims,
+        "configs": configs,
+        "seeds": ctx_seeds.seeds,
+    }
     return {"path": write_results(ctx, NAME, TITLE, payload, started)}
 
 
@@ -98,7 +117,9 @@ def measure(setup, ctx: Context) -> dict[str, float]:
     ev = evaluate_setup(setup)
     mu, _, _ = encode_split(setup, "test")
     return {
-        "negative_elbo": ev["negative_elbo"], "kl": ev["kl"], "recon": ev["recon"],
+        "negative_elbo": ev["negative_elbo"],
+        "kl": ev["kl"],
+        "recon": ev["recon"],
         "active_units": float(active_units(mu)["active_units"]),
         "nll": test_nll(setup, NLL_SAMPLES[ctx.profile], NLL_IMAGES[ctx.profile]),
     }
@@ -118,8 +139,9 @@ def loss_spikes(history: list[dict], ratio: float = 1.05) -> int:
 def stability_claim(per_seed: dict) -> dict:
     """C6a: warm-up is more stable: a smaller spread of the final ELBO over seeds, no more loss spikes, and
     no fewer active units than no annealing."""
-    spread = {n: float(np.std([m["negative_elbo"] for m in ms], ddof=1)) if len(ms) > 1 else 0.0
-              for n, ms in per_seed.items()}
+    spread = {
+        n: float(np.std([m["negative_elbo"] for m in ms], ddof=1)) if len(ms) > 1 else 0.0 for n, ms in per_seed.items()
+    }
     spikes = {n: float(np.mean([m["loss_spikes"] for m in ms])) for n, ms in per_seed.items()}
     units = {n: float(np.mean([m["active_units"] for m in ms])) for n, ms in per_seed.items()}
     w, n = "linear warm-up", "none"
@@ -127,11 +149,15 @@ def stability_claim(per_seed: dict) -> dict:
     verdict = SUPPORTED if all(checks) else NOT_SUPPORTED if not any(checks) else INCONCLUSIVE
     if len(per_seed[n]) < 3:
         verdict = INCONCLUSIVE
-    return claim("C6", "Letting the KL weight rise during training makes learning more stable",
-                 "linear warm-up vs none, over >= 3 seeds: smaller spread of the final test negative ELBO, no more "
-                 "loss spikes, no fewer active units (all three: supported; none: not supported)", verdict,
-                 f"ELBO spread {spread[w]:.3f} (warm-up) vs {spread[n]:.3f} (none); spikes {spikes[w]:.1f} vs "
-                 f"{spikes[n]:.1f}; active units {units[w]:.1f} vs {units[n]:.1f}")
+    return claim(
+        "C6",
+        "Letting the KL weight rise during training makes learning more stable",
+        "linear warm-up vs none, over >= 3 seeds: smaller spread of the final test negative ELBO, no more "
+        "loss spikes, no fewer active units (all three: supported; none: not supported)",
+        verdict,
+        f"ELBO spread {spread[w]:.3f} (warm-up) vs {spread[n]:.3f} (none); spikes {spikes[w]:.1f} vs "
+        f"{spikes[n]:.1f}; active units {units[w]:.1f} vs {units[n]:.1f}",
+    )
 
 
 def decoder_first_claim(per_seed: dict) -> dict:
@@ -141,6 +167,10 @@ def decoder_first_claim(per_seed: dict) -> dict:
     verdict = SUPPORTED if all(wins) else NOT_SUPPORTED if not any(wins) else INCONCLUSIVE
     a = np.mean([p[0] for p in pairs])
     b = np.mean([p[1] for p in pairs])
-    return claim("C6", "With warm-up the decoder learns first, then the KL term comes into play",
-                 "first-epoch training reconstruction term lower with linear warm-up than without, in every seed",
-                 verdict, f"first-epoch reconstruction {a:.2f} (warm-up) vs {b:.2f} (none) nats")
+    return claim(
+        "C6",
+        "With warm-up the decoder learns first, then the KL term comes into play",
+        "first-epoch training reconstruction term lower with linear warm-up than without, in every seed",
+        verdict,
+        f"first-epoch reconstruction {a:.2f} (warm-up) vs {b:.2f} (none) nats",
+    )

@@ -38,8 +38,14 @@ def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
     runs = {
-        label: seeded(ctx, "vae-z20" if beta == 1.0 else "vae-z20-beta0", data=profile_data(ctx), model=MODEL,
-                      objective={} if beta == 1.0 else {"beta": beta}, train={"epochs": EPOCHS[ctx.profile]})
+        label: seeded(
+            ctx,
+            "vae-z20" if beta == 1.0 else "vae-z20-beta0",
+            data=profile_data(ctx),
+            model=MODEL,
+            objective={} if beta == 1.0 else {"beta": beta},
+            train={"epochs": EPOCHS[ctx.profile]},
+        )
         for label, beta in VARIANTS.items()
     }
     clf = ctx.classifier(runs["with KL (beta = 1)"][0].dataset, runs["with KL (beta = 1)"][0].device)
@@ -59,32 +65,58 @@ def run(ctx: Context) -> dict:
     rows = [[key] + [fmt(metrics[f"{key}[{label}]"]) for label in VARIANTS] for key in keys]
     table = {"title": "Per model, mean ± std over seeds (test set)", "columns": ["measure", *VARIANTS], "rows": rows}
     claims = [
-        claim("C1", "The KL term pulls the encoder's latent distribution towards the prior",
-              "MMD between aggregate-posterior samples and N(0, I) is lower with KL than without, in every seed",
-              verdict_all([(a["mmd"], b["mmd"]) for a, b in zip(with_kl, without)], "lower"),
-              f"MMD {fmt(metrics['mmd[with KL (beta = 1)]'])} with KL vs {fmt(metrics['mmd[without KL (beta = 0)]'])} without"),
-        claim("C2", "Only with the KL term is the decoder a generative model: prior samples look like data",
-              "Frechet distance of prior samples to test images (classifier features) lower with KL, and the "
-              "classifier's confidence on them higher, in every seed",
-              _both(verdict_all([(a["frechet_distance"], b["frechet_distance"]) for a, b in zip(with_kl, without)], "lower"),
-                    verdict_all([(a["classifier_confidence"], b["classifier_confidence"]) for a, b in zip(with_kl, without)], "higher")),
-              f"FD {fmt(metrics['frechet_distance[with KL (beta = 1)]'], 1)} vs "
-              f"{fmt(metrics['frechet_distance[without KL (beta = 0)]'], 1)}; confidence "
-              f"{fmt(metrics['classifier_confidence[with KL (beta = 1)]'])} vs "
-              f"{fmt(metrics['classifier_confidence[without KL (beta = 0)]'])}"),
-        claim("C3", "The t-SNE of the latent codes differs with and without the KL term",
-              "descriptive: the two t-SNE maps side by side, with neighbour accuracy and silhouette of each",
-              DESCRIPTIVE,
-              f"kNN accuracy {fmt(metrics['knn_accuracy[with KL (beta = 1)]'])} vs "
-              f"{fmt(metrics['knn_accuracy[without KL (beta = 0)]'])}; silhouette "
-              f"{fmt(metrics['silhouette[with KL (beta = 1)]'])} vs {fmt(metrics['silhouette[without KL (beta = 0)]'])}"),
+        claim(
+            "C1",
+            "The KL term pulls the encoder's latent distribution towards the prior",
+            "MMD between aggregate-posterior samples and N(0, I) is lower with KL than without, in every seed",
+            verdict_all([(a["mmd"], b["mmd"]) for a, b in zip(with_kl, without)], "lower"),
+            f"MMD {fmt(metrics['mmd[with KL (beta = 1)]'])} with KL vs "
+            f"{fmt(metrics['mmd[without KL (beta = 0)]'])} without",
+        ),
+        claim(
+            "C2",
+            "Only with the KL term is the decoder a generative model: prior samples look like data",
+            "Frechet distance of prior samples to test images (classifier features) lower with KL, and the "
+            "classifier's confidence on them higher, in every seed",
+            _both(
+                verdict_all(
+                    [(a["frechet_distance"], b["frechet_distance"]) for a, b in zip(with_kl, without)], "lower"
+                ),
+                verdict_all(
+                    [(a["classifier_confidence"], b["classifier_confidence"]) for a, b in zip(with_kl, without)],
+                    "higher",
+                ),
+            ),
+            f"FD {fmt(metrics['frechet_distance[with KL (beta = 1)]'], 1)} vs "
+            f"{fmt(metrics['frechet_distance[without KL (beta = 0)]'], 1)}; confidence "
+            f"{fmt(metrics['classifier_confidence[with KL (beta = 1)]'])} vs "
+            f"{fmt(metrics['classifier_confidence[without KL (beta = 0)]'])}",
+        ),
+        claim(
+            "C3",
+            "The t-SNE of the latent codes differs with and without the KL term",
+            "descriptive: the two t-SNE maps side by side, with neighbour accuracy and silhouette of each",
+            DESCRIPTIVE,
+            f"kNN accuracy {fmt(metrics['knn_accuracy[with KL (beta = 1)]'])} vs "
+            f"{fmt(metrics['knn_accuracy[without KL (beta = 0)]'])}; silhouette "
+            f"{fmt(metrics['silhouette[with KL (beta = 1)]'])} vs {fmt(metrics['silhouette[without KL (beta = 0)]'])}",
+        ),
     ]
     figures = [
-        {"file": "tsne.png", "caption": f"t-SNE of the codes mu(x) of {n} test images, coloured by label: "
-                                        "with the KL term (left) and without it (right)."},
-        {"file": "samples-beta1.png", "caption": "Prior samples z ~ N(0, I) decoded by the VAE trained with the KL term."},
-        {"file": "samples-beta0.png", "caption": "Prior samples decoded by the same network trained without the KL term: "
-                                                 "nothing tied its codes to N(0, I)."},
+        {
+            "file": "tsne.png",
+            "caption": f"t-SNE of the codes mu(x) of {n} test images, coloured by label: "
+            "with the KL term (left) and without it (right).",
+        },
+        {
+            "file": "samples-beta1.png",
+            "caption": "Prior samples z ~ N(0, I) decoded by the VAE trained with the KL term.",
+        },
+        {
+            "file": "samples-beta0.png",
+            "caption": "Prior samples decoded by the same network trained without the KL term: "
+            "nothing tied its codes to N(0, I).",
+        },
     ]
     configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
     payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}

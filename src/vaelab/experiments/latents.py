@@ -10,7 +10,9 @@ from vaelab.training.setup import Setup
 
 
 @torch.no_grad()
-def encode_split(setup: Setup, split: str = "test", limit: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def encode_split(
+    setup: Setup, split: str = "test", limit: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Codes of a split: (mu (N, D), labels (N,), logvar (N, D) or None for a plain AE).
 
     For a VAE the code is the posterior mean mu(x) (the usual choice for t-SNE, probes and metrics)."""

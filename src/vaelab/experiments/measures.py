@@ -11,9 +11,9 @@ import torch
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation import representation, samples
 from vaelab.evaluation.likelihood import iwae_log_likelihood
-from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 from vaelab.experiments.latents import decode_means, encode_split
 from vaelab.experiments.runs import prior_samples
+from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 from vaelab.training.setup import Setup
 
 PROBE_TRAIN = 10_000  # at most this many training codes fit the neighbour and linear probes
@@ -85,6 +85,6 @@ def test_nll(setup: Setup, num_samples: int, images: int, seed: int = 0) -> floa
     chunk = max(1, 20_000 // 100)
     total = 0.0
     for i in range(0, len(x_all), 100):
-        x = x_all[i:i + 100]
+        x = x_all[i : i + 100]
         total += float(-iwae_log_likelihood(model.encode, decode_log_prob, x, num_samples, chunk, g).sum())
     return total / len(x_all)

@@ -16,22 +16,35 @@ from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
 from vaelab.viz.grid import save_grid
 
 
-def train_run(cfg: RunConfig, out: str | Path, argv: list[str] | None = None, quiet: bool = False,
-              force: bool = False) -> dict:
+def train_run(
+    cfg: RunConfig, out: str | Path, argv: list[str] | None = None, quiet: bool = False, force: bool = False
+) -> dict:
     """Build from `cfg`, train, and leave a complete run folder at `out`; returns a summary."""
     return train_setup(build(cfg), out, argv, quiet, force)
 
 
-def train_setup(setup: Setup, out: str | Path, argv: list[str] | None = None, quiet: bool = False,
-                force: bool = False, resume: bool = False) -> dict:
+def train_setup(
+    setup: Setup,
+    out: str | Path,
+    argv: list[str] | None = None,
+    quiet: bool = False,
+    force: bool = False,
+    resume: bool = False,
+) -> dict:
     """Train a built setup into the run folder `out` (figures included); returns a summary."""
     cfg = setup.cfg
     main_process = distributed.is_main()
     if not resume and main_process:
         out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
     history = fit(
-        setup.model, setup.objective, setup.batches("train", shuffle=True), setup.batches("val"),
-        cfg.train, run_dir=out, quiet=quiet, resume=resume,
+        setup.model,
+        setup.objective,
+        setup.batches("train", shuffle=True),
+        setup.batches("val"),
+        cfg.train,
+        run_dir=out,
+        quiet=quiet,
+        resume=resume,
     )
     setup.run_dir = Path(out)
     if main_process:
@@ -63,8 +76,12 @@ def evaluate_setup(setup: Setup, split: str = "test", seed: int = EVAL_SEED) -> 
     """Average objective terms on a split, in nats per image; for a VAE the headline is the negative ELBO."""
     batches = setup.batches(split)
     terms = mean_terms(setup.model, setup.objective, batches, t=float(setup.cfg.train.epochs), seed=seed)
-    result = {"split": split, "examples": batches.num_examples, "dataset": setup.cfg.data.dataset,
-              "input_mode": setup.cfg.data.input_mode}
+    result = {
+        "split": split,
+        "examples": batches.num_examples,
+        "dataset": setup.cfg.data.dataset,
+        "input_mode": setup.cfg.data.input_mode,
+    }
     if "elbo" in terms:
         result["negative_elbo"] = -terms["elbo"]
     result.update(terms)

@@ -39,18 +39,32 @@ MODELS = {
     "plain AE (ReLU code)": ("ae-relu64", "relu", {}),
     "sparse AE, L1 (ReLU code)": ("sae-l1-64", "relu", {"l1": 0.5}),
     "plain AE (sigmoid code)": ("ae-sigmoid64", "sigmoid", {}),
-    "sparse AE, KL to rate 0.05 (sigmoid code)": ("sae-kl-64", "sigmoid", {"sparsity_kl": 5.0, "sparsity_target": 0.05}),
+    "sparse AE, KL to rate 0.05 (sigmoid code)": (
+        "sae-kl-64",
+        "sigmoid",
+        {"sparsity_kl": 5.0, "sparsity_target": 0.05},
+    ),
 }
-PAIRS = [("sparse AE, L1 (ReLU code)", "plain AE (ReLU code)"),
-         ("sparse AE, KL to rate 0.05 (sigmoid code)", "plain AE (sigmoid code)")]
+PAIRS = [
+    ("sparse AE, L1 (ReLU code)", "plain AE (ReLU code)"),
+    ("sparse AE, KL to rate 0.05 (sigmoid code)", "plain AE (sigmoid code)"),
+]
 
 
 def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
-    runs = {label: seeded(ctx, run_label, data=profile_data(ctx), model={**CODE, "code_activation": act},
-                          objective=obj, train={"epochs": EPOCHS[ctx.profile]})
-            for label, (run_label, act, obj) in MODELS.items()}
+    runs = {
+        label: seeded(
+            ctx,
+            run_label,
+            data=profile_data(ctx),
+            model={**CODE, "code_activation": act},
+            objective=obj,
+            train={"epochs": EPOCHS[ctx.profile]},
+        )
+        for label, (run_label, act, obj) in MODELS.items()
+    }
     per_seed, codes = {}, {}
     for label, setups in runs.items():
         threshold = ACTIVE[MODELS[label][1]]
@@ -64,32 +78,59 @@ def run(ctx: Context) -> dict:
     keys = ["active_fraction_per_input", "hoyer", "lifetime_mean", "recon"]
     metrics = {f"{k}[{label}]": aggregate([m[k] for m in ms]) for label, ms in per_seed.items() for k in keys}
 
-    save(histograms({lab: codes[lab] for lab in list(MODELS)[:2]}, "code activation (ReLU codes)"),
-         folder / "hist-relu.png")
-    save(histograms({lab: codes[lab] for lab in list(MODELS)[2:]}, "code activation (sigmoid codes)", logy=False),
-         folder / "hist-sigmoid.png")
+    save(
+        histograms({lab: codes[lab] for lab in list(MODELS)[:2]}, "code activation (ReLU codes)"),
+        folder / "hist-relu.png",
+    )
+    save(
+        histograms({lab: codes[lab] for lab in list(MODELS)[2:]}, "code activation (sigmoid codes)", logy=False),
+        folder / "hist-sigmoid.png",
+    )
     for label, setups in runs.items():
         save_grid(folder / f"features-{MODELS[label][0]}.png", decoder_features(setups[0], codes[label]), nrow=16)
 
     rows = [[label] + [fmt(metrics[f"{k}[{label}]"]) for k in keys] for label in MODELS]
-    table = {"title": "Test codes (64 units); mean ± std over seeds",
-             "columns": ["model", "fraction of units active per input", "Hoyer sparsity (1 = one-hot)",
-                         "mean lifetime activity", "reconstruction (nats)"], "rows": rows}
-    pairs = [(a["active_fraction_per_input"], b["active_fraction_per_input"])
-             for sparse, plain in PAIRS for a, b in zip(per_seed[sparse], per_seed[plain])]
-    claims = [claim(
-        "C8", "A sparse autoencoder has few active units per input",
-        "fraction of code units active per test input lower for each sparse AE than for the plain AE with the "
-        "same code size and nonlinearity, in every seed",
-        verdict_all(pairs, "lower"),
-        "; ".join(f"{s}: {fmt(metrics[f'active_fraction_per_input[{s}]'])} vs plain "
-                  f"{fmt(metrics[f'active_fraction_per_input[{p}]'])}" for s, p in PAIRS))]
+    table = {
+        "title": "Test codes (64 units); mean ± std over seeds",
+        "columns": [
+            "model",
+            "fraction of units active per input",
+            "Hoyer sparsity (1 = one-hot)",
+            "mean lifetime activity",
+            "reconstruction (nats)",
+        ],
+        "rows": rows,
+    }
+    pairs = [
+        (a["active_fraction_per_input"], b["active_fraction_per_input"])
+        for sparse, plain in PAIRS
+        for a, b in zip(per_seed[sparse], per_seed[plain])
+    ]
+    claims = [
+        claim(
+            "C8",
+            "A sparse autoencoder has few active units per input",
+            "fraction of code units active per test input lower for each sparse AE than for the plain AE with the "
+            "same code size and nonlinearity, in every seed",
+            verdict_all(pairs, "lower"),
+            "; ".join(
+                f"{s}: {fmt(metrics[f'active_fraction_per_input[{s}]'])} vs plain "
+                f"{fmt(metrics[f'active_fraction_per_input[{p}]'])}"
+                for s, p in PAIRS
+            ),
+        )
+    ]
     figures = [
         {"file": "hist-relu.png", "caption": "Distribution of code activations over test images, ReLU codes."},
         {"file": "hist-sigmoid.png", "caption": "Distribution of code activations over test images, sigmoid codes."},
-    ] + [{"file": f"features-{MODELS[lab][0]}.png",
-          "caption": f"{lab}: what each of the 64 code units draws (decoder output when that unit alone is raised, "
-                     "minus the output of the all-typical code), most used units first."} for lab in MODELS]
+    ] + [
+        {
+            "file": f"features-{MODELS[lab][0]}.png",
+            "caption": f"{lab}: what each of the 64 code units draws (decoder output when that unit alone is raised, "
+            "minus the output of the all-typical code), most used units first.",
+        }
+        for lab in MODELS
+    ]
     configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
     payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}
     return {"path": write_results(ctx, NAME, TITLE, payload, started)}

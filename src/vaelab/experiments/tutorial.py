@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -11,27 +12,50 @@ from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
 from vaelab.report.content import EXPERIMENT_ORDER
 from vaelab.report.html import write_report
 
+SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
+
 
 def run_experiment(name: str, ctx: Context) -> Path:
     return EXPERIMENTS[name](ctx)["path"]
 
 
-def run_tutorial(out: str | Path, profile: str = "quick", data_dir: str | None = None, seed: int = 0,
-                 quiet: bool = False, force: bool = False, seeds: int | None = None,
-                 only: list[str] | None = None) -> Path:
+def run_tutorial(
+    out: str | Path,
+    profile: str = "quick",
+    data_dir: str | None = None,
+    seed: int = 0,
+    quiet: bool = False,
+    force: bool = False,
+    seeds: int | None = None,
+    only: list[str] | None = None,
+) -> Path:
     """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = Context(out=out, profile=profile, seeds=seeds or DEFAULT_SEEDS[profile], data_dir=data_dir,
-                  quiet=quiet, force=force, first_seed=seed)
+    ctx = Context(
+        out=out,
+        profile=profile,
+        seeds=seeds or DEFAULT_SEEDS[profile],
+        data_dir=data_dir,
+        quiet=quiet,
+        force=force,
+        first_seed=seed,
+    )
     names = [n for n in EXPERIMENT_ORDER if n in EXPERIMENTS and (not only or n in only)]
+    jobs = [(name, ctx) for name in names]
+    if profile == "full":  # the full profile repeats these on a second dataset
+        jobs += [
+            (name, dataclasses.replace(ctx, dataset=SECOND_DATASET))
+            for name in SECOND_DATASET_EXPERIMENTS
+            if name in names
+        ]
     started = time.perf_counter()
-    for i, name in enumerate(names):
+    for i, (name, job_ctx) in enumerate(jobs):
         elapsed = time.perf_counter() - started
-        eta = f", about {elapsed / i * (len(names) - i) / 60:.1f} min left" if i else ""
+        eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
         if not quiet:
-            print(f"[{i + 1}/{len(names)}] {name} ({elapsed / 60:.1f} min so far{eta})", file=sys.stderr)
-        run_experiment(name, ctx)
+            print(f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)} ({elapsed / 60:.1f} min so far{eta})", file=sys.stderr)
+        run_experiment(name, job_ctx)
     total = time.perf_counter() - started
-    info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(names), "minutes": round(total / 60, 1)}
+    info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(jobs), "minutes": round(total / 60, 1)}
     return write_report(out, info)

@@ -30,7 +30,8 @@ class ModelConfig:
     sigma: float = option(0.1, "gaussian likelihood: the decoder's standard deviation (initial value if learned)")
     learn_sigma: bool = option(False, "gaussian likelihood: learn one standard deviation per channel")
     code_activation: str = option(
-        "none", "ae only: nonlinearity on the code (relu for L1 sparsity, sigmoid for a target rate)",
+        "none",
+        "ae only: nonlinearity on the code (relu for L1 sparsity, sigmoid for a target rate)",
         choices=CODE_ACTIVATIONS,
     )
 
@@ -50,4 +51,3 @@ class ModelConfig:
             raise ConfigError("model.channels must name at least one layer for the conv arch")
         if self.kind == "vae" and self.code_activation != "none":
             raise ConfigError("model.code_activation applies to the ae only; the vae's code is Gaussian (use none)")
-

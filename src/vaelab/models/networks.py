@@ -93,7 +93,9 @@ class ConvDecoder(nn.Module):
         gh, gw = conv_grid(image_shape, channels)
         self.grid = (channels[-1], gh, gw)
         act = ACTIVATION_LAYERS[cfg.activation]
-        self.head = nn.Sequential(mlp([cfg.latent_dim, *reversed(cfg.hidden), channels[-1] * gh * gw], cfg.activation), act())
+        self.head = nn.Sequential(
+            mlp([cfg.latent_dim, *reversed(cfg.hidden), channels[-1] * gh * gw], cfg.activation), act()
+        )
         ups: list[nn.Module] = []
         outs = (*reversed(channels[:-1]), image_shape[0])
         for i, (c_in, c_out) in enumerate(zip(reversed(channels), outs)):

@@ -64,6 +64,14 @@ def make_objective(cfg: ObjectiveConfig, model_kind: str, likelihood: str, total
 
 
 __all__ = [
-    "LOG_LIKELIHOODS", "OBJECTIVE_FUNCTIONS", "Objective", "ObjectiveConfig", "corrupt", "elbo",
-    "gaussian_kl", "make_objective", "reconstruction", "schedules",
+    "LOG_LIKELIHOODS",
+    "OBJECTIVE_FUNCTIONS",
+    "Objective",
+    "ObjectiveConfig",
+    "corrupt",
+    "elbo",
+    "gaussian_kl",
+    "make_objective",
+    "reconstruction",
+    "schedules",
 ]

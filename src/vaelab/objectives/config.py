@@ -19,7 +19,8 @@ class ObjectiveConfig:
     )
     beta: float = option(1.0, "weight on the KL term (beta-VAE: beta > 1; beta = 0 drops the KL term)")
     kl_schedule: str = option(
-        "constant", "how the KL weight rises: constant, linear warm-up, cyclical (Fu et al. 2019), sigmoid",
+        "constant",
+        "how the KL weight rises: constant, linear warm-up, cyclical (Fu et al. 2019), sigmoid",
         choices=KL_SCHEDULES,
     )
     warmup_epochs: float = option(10.0, "linear and sigmoid schedules: epochs until the KL weight reaches beta")
@@ -35,9 +36,7 @@ class ObjectiveConfig:
     l1: float = option(0.0, "sparse AE: weight on the L1 norm of the code")
     sparsity_kl: float = option(0.0, "sparse AE: weight on KL(rho || mean activation) per unit (sigmoid code)")
     sparsity_target: float = option(0.05, "sparse AE: target activation rate rho")
-    corruption: str = option(
-        "none", "denoising: corrupt inputs and reconstruct the clean ones", choices=CORRUPTIONS
-    )
+    corruption: str = option("none", "denoising: corrupt inputs and reconstruct the clean ones", choices=CORRUPTIONS)
     noise: float = option(0.0, "denoising: noise level in [0, 1] (gaussian std, or fraction of pixels hit)")
 
     def __post_init__(self) -> None:
@@ -59,8 +58,7 @@ class ObjectiveConfig:
         check_range("objective.noise", self.noise, 0, 1)
         if self.capacity_max > 0 and self.kl_schedule != "constant":
             raise ConfigError(
-                "objective.capacity_max replaces the KL weight by gamma * |KL - C(t)|; "
-                "use kl_schedule constant with it"
+                "objective.capacity_max replaces the KL weight by gamma * |KL - C(t)|; use kl_schedule constant with it"
             )
         if self.corruption != "none" and self.noise == 0:
             raise ConfigError(f"objective.noise must be > 0 with corruption {self.corruption} (got 0)")

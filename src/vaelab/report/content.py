@@ -18,7 +18,10 @@ this page again, with your machine's numbers.
 """
 
 SECTIONS = [
-    ("autoencoders", "Autoencoders", """
+    (
+        "autoencoders",
+        "Autoencoders",
+        """
 An autoencoder learns a representation of its data by learning to copy it. An **encoder** f maps an
 input x to a code z = f(x), usually much smaller than x; a **decoder** g maps the code back to a
 reconstruction g(z). Both are neural networks, trained together to make g(f(x)) close to x: a squared
@@ -43,8 +46,12 @@ A point worth keeping: in most of machine learning, "regularization" is a prior 
 different: they constrain the *code*, which is a function of the data. They are assumptions about the
 representation, not about the weights. The variational autoencoder takes this idea to its end and puts a
 full probability distribution on the code.
-"""),
-    ("generative", "Generative models", """
+""",
+    ),
+    (
+        "generative",
+        "Generative models",
+        """
 A generative model learns the distribution p(x) the data came from, well enough to draw new samples from
 it. If a model can produce new, plausible handwritten digits, it has captured much of what makes a digit
 a digit: stroke thickness, slant, the shapes of each class. Generative models are useful when data are
@@ -55,8 +62,12 @@ A latent-variable model writes p(x) through an unobserved code z: draw z from a 
 draw x from a decoder p(x|z). The decoder of an autoencoder looks like exactly such a map from codes to
 images. What a plain autoencoder lacks is the prior: nothing says which codes are valid, so decoding a
 random z gives garbage. The experiments below measure this directly.
-"""),
-    ("intuition", "The intuition behind the VAE", """
+""",
+    ),
+    (
+        "intuition",
+        "The intuition behind the VAE",
+        """
 Read the autoencoder probabilistically. The decoder defines p(x|z): given a code, a distribution over
 images (a Bernoulli per pixel, or a Gaussian). The ideal encoder would be the true posterior p(z|x),
 the distribution of codes that could have produced x. That posterior is intractable, so the VAE learns an
@@ -77,8 +88,12 @@ depend on anything learned, and compute z as a deterministic, differentiable fun
 Gradients then flow through μ and σ into the encoder by ordinary backpropagation.
 
 $$z = \\mu(x) + \\sigma(x) \\odot \\epsilon, \\qquad \\epsilon \\sim \\mathcal{N}(0, I)$$
-"""),
-    ("maths", "The maths: the evidence lower bound", """
+""",
+    ),
+    (
+        "maths",
+        "The maths: the evidence lower bound",
+        """
 We want to maximise log p(x), but p(x) = ∫ p(x|z) p(z) dz has no closed form. For any distribution
 q(z|x), the log-likelihood splits exactly into three terms:
 
@@ -104,10 +119,14 @@ the KL term and leaves a noisy autoencoder. In vaelab, β-VAE is not a separate 
 objective with another weight (`vaelab train --beta 4`).
 
 $$\\mathcal{L}_\\beta(x) = -\\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] + \\beta\\,\\mathrm{KL}\\left(q(z|x)\\,\\|\\,p(z)\\right)$$
-"""),
+""",
+    ),
 ]
 
-SHORTCOMINGS = ("shortcomings", "Shortcomings of VAEs", """
+SHORTCOMINGS = (
+    "shortcomings",
+    "Shortcomings of VAEs",
+    """
 - **Blurry samples.** With a factorised Gaussian or Bernoulli decoder, the decoder's best answer to an
   uncertain code is the average of the images it could mean, and averages are blurry. The blur
   experiment measures it.
@@ -118,9 +137,13 @@ SHORTCOMINGS = ("shortcomings", "Shortcomings of VAEs", """
   that fall where no data were encoded decode to implausible images.
 - **A loose bound.** The ELBO is only a bound: its gap is the mismatch between q and the true posterior.
   Importance-weighted estimates (IWAE, Burda et al. 2016) tighten it.
-""")
+""",
+)
 
-APPLICATIONS = ("applications", "Applications", """
+APPLICATIONS = (
+    "applications",
+    "Applications",
+    """
 **Disentangled representations.** A code is disentangled when each unit responds to one generative
 factor of the data (position, size, rotation) and is insensitive to the others. Raising β presses the
 encoder towards the factorised prior and, by the β-VAE argument, towards such codes, at a price in
@@ -130,7 +153,8 @@ metrics.
 **Denoising.** A denoising autoencoder trained to map corrupted inputs to clean ones becomes a learned
 denoiser; the extra latent units of an overcomplete model learn to remove noise instead of copying it.
 The denoising experiment measures it in PSNR and SSIM against the noisy input and a plain autoencoder.
-""")
+""",
+)
 
 EXPERIMENT_INTROS = {
     "generation": """
@@ -140,5 +164,13 @@ codes decodes to plausible images; the 2-D model lets us draw the whole latent s
 """,
 }
 
-EXPERIMENT_ORDER = ["latent-kl", "clusters", "kl-annealing", "beta-disentangle", "blur", "denoising",
-                    "sparsity", "generation"]
+EXPERIMENT_ORDER = [
+    "latent-kl",
+    "clusters",
+    "kl-annealing",
+    "beta-disentangle",
+    "blur",
+    "denoising",
+    "sparsity",
+    "generation",
+]

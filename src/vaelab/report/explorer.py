@@ -126,15 +126,19 @@ def explorer_html(folder_name: str, has_plane: bool, has_sliders: bool) -> str:
     parts = [f"<style>{CSS}</style>", "<h4>Explore the latent space</h4>"]
     if has_plane:
         parts.append(f'<script src="{f}/explorer-plane.js"></script>')
-        parts.append('<p>Move the pointer over the codes of the 2-D VAE (test images, coloured by label); the '
-                     'decoder runs in your browser and draws the point under the pointer.</p>'
-                     '<div class="explorer"><canvas id="explorer-plane" width="320" height="320"></canvas>'
-                     '<div><canvas id="explorer-plane-out" width="168" height="168"></canvas>'
-                     '<p id="explorer-plane-z" class="meta"></p></div></div>')
+        parts.append(
+            "<p>Move the pointer over the codes of the 2-D VAE (test images, coloured by label); the "
+            "decoder runs in your browser and draws the point under the pointer.</p>"
+            '<div class="explorer"><canvas id="explorer-plane" width="320" height="320"></canvas>'
+            '<div><canvas id="explorer-plane-out" width="168" height="168"></canvas>'
+            '<p id="explorer-plane-z" class="meta"></p></div></div>'
+        )
     if has_sliders:
         parts.append(f'<script src="{f}/explorer-sliders.js"></script>')
-        parts.append('<p>Each slider moves one latent of a beta-VAE (beta 4), the most used ones first; the others '
-                     'stay at 0.</p><div class="explorer"><div id="explorer-sliders"></div>'
-                     '<canvas id="explorer-sliders-out" width="168" height="168"></canvas></div>')
+        parts.append(
+            "<p>Each slider moves one latent of a beta-VAE (beta 4), the most used ones first; the others "
+            'stay at 0.</p><div class="explorer"><div id="explorer-sliders"></div>'
+            '<canvas id="explorer-sliders-out" width="168" height="168"></canvas></div>'
+        )
     parts.append(f"<script>{SCRIPT}</script>")
     return "\n".join(parts)

@@ -65,36 +65,44 @@ def claims_html(claims: list[dict]) -> str:
         cls = VERDICT_CLASS.get(c["verdict"], "info")
         rows.append(
             f"<tr><td>{esc(c['id'])}</td><td>{esc(c['claim'])}</td><td>{esc(c['criterion'])}</td>"
-            f"<td><span class=\"verdict {cls}\">{esc(c['verdict'])}</span></td><td>{esc(c['evidence'])}</td></tr>"
+            f'<td><span class="verdict {cls}">{esc(c["verdict"])}</span></td><td>{esc(c["evidence"])}</td></tr>'
         )
-    head = "<tr><th>id</th><th>claim</th><th>criterion (fixed before the runs)</th><th>verdict</th><th>evidence</th></tr>"
-    return f"<table class=\"claims\"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    head = (
+        "<tr><th>id</th><th>claim</th><th>criterion (fixed before the runs)</th><th>verdict</th><th>evidence</th></tr>"
+    )
+    return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
     """An experiment's section: intro, claims, tables, figures, and the latent explorer where exported."""
-    intro = content.EXPERIMENT_INTROS.get(name, "")
+    intro = content.EXPERIMENT_INTROS.get((results or {}).get("experiment", name), "")
     if results is None:
-        return f"<h3 id=\"exp-{esc(name)}\">{esc(name)}</h3><p class=\"missing\">This experiment has not run yet.</p>"
-    parts = [f"<h3 id=\"exp-{esc(name)}\">{esc(results.get('title', name))}</h3>"]
+        return f'<h3 id="exp-{esc(name)}">{esc(name)}</h3><p class="missing">This experiment has not run yet.</p>'
+    parts = [f'<h3 id="exp-{esc(name)}">{esc(results.get("title", name))}</h3>']
     if intro:
         parts.append(to_html(intro, asset_dir, f"{ASSETS}/"))
     parts.append(claims_html(results.get("claims", [])))
     parts += [table_html(t) for t in results.get("tables", [])]
     for fig in results.get("figures", []):
         src = f"{esc(name)}/{esc(fig['file'])}"
-        parts.append(f"<figure><img src=\"{src}\" alt=\"{esc(fig['caption'])}\" loading=\"lazy\">"
-                     f"<figcaption>{esc(fig['caption'])}</figcaption></figure>")
+        parts.append(
+            f'<figure><img src="{src}" alt="{esc(fig["caption"])}" loading="lazy">'
+            f"<figcaption>{esc(fig['caption'])}</figcaption></figure>"
+        )
     folder = asset_dir.parent / name
-    parts.append(explorer_html(name, (folder / "explorer-plane.js").exists(), (folder / "explorer-sliders.js").exists()))
+    parts.append(
+        explorer_html(name, (folder / "explorer-plane.js").exists(), (folder / "explorer-sliders.js").exists())
+    )
     seeds, secs = results.get("seeds"), results.get("seconds")
-    parts.append(f"<p class=\"meta\">{esc(results.get('dataset', ''))}, profile {esc(results.get('profile', ''))}, "
-                 f"{esc(seeds)} seed(s), {esc(secs)} s. Numbers are mean ± standard deviation over seeds.</p>")
+    parts.append(
+        f'<p class="meta">{esc(results.get("dataset", ""))}, profile {esc(results.get("profile", ""))}, '
+        f"{esc(seeds)} seed(s), {esc(secs)} s. Numbers are mean ± standard deviation over seeds.</p>"
+    )
     return "\n".join(parts)
 
 
 def section_html(key: str, title: str, text: str, asset_dir: Path) -> str:
-    return f"<h2 id=\"{esc(key)}\">{esc(title)}</h2>\n" + to_html(text, asset_dir, f"{ASSETS}/")
+    return f'<h2 id="{esc(key)}">{esc(title)}</h2>\n' + to_html(text, asset_dir, f"{ASSETS}/")
 
 
 def all_claims(results: dict[str, dict]) -> list[dict]:
@@ -108,22 +116,30 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
     results = load_results(out_dir)
     names = content.EXPERIMENT_ORDER + [n for n in results if n not in content.EXPERIMENT_ORDER]
     toc = [(k, t) for k, t, _ in content.SECTIONS] + [("experiments", "Experiments")]
-    toc += [(content.SHORTCOMINGS[0], content.SHORTCOMINGS[1]), (content.APPLICATIONS[0], content.APPLICATIONS[1]),
-            ("claims", "Claims at a glance")]
+    toc += [
+        (content.SHORTCOMINGS[0], content.SHORTCOMINGS[1]),
+        (content.APPLICATIONS[0], content.APPLICATIONS[1]),
+        ("claims", "Claims at a glance"),
+    ]
     body = [f"<h1>{esc(content.TITLE)}</h1>", to_html(content.LEAD, asset_dir, f"{ASSETS}/")]
     if run_info:
-        body.append("<p class=\"meta\">" + esc(", ".join(f"{k}: {v}" for k, v in run_info.items())) + "</p>")
-    body.append("<nav><ol>" + "".join(f"<li><a href=\"#{esc(k)}\">{esc(t)}</a></li>" for k, t in toc) + "</ol></nav>")
+        body.append('<p class="meta">' + esc(", ".join(f"{k}: {v}" for k, v in run_info.items())) + "</p>")
+    body.append("<nav><ol>" + "".join(f'<li><a href="#{esc(k)}">{esc(t)}</a></li>' for k, t in toc) + "</ol></nav>")
     body += [section_html(k, t, text, asset_dir) for k, t, text in content.SECTIONS]
-    body.append("<h2 id=\"experiments\">Experiments</h2>")
+    body.append('<h2 id="experiments">Experiments</h2>')
     body += [experiment_html(n, results.get(n), asset_dir) for n in names]
     body += [section_html(*content.SHORTCOMINGS, asset_dir), section_html(*content.APPLICATIONS, asset_dir)]
-    body.append("<h2 id=\"claims\">Claims at a glance</h2>" + (claims_html(all_claims(results)) or
-                "<p>No claim has been tested yet.</p>"))
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{esc(content.TITLE)}</title><style>{CSS}</style></head>\n<body><main>\n"
-            + "\n".join(body) + "\n</main></body></html>\n")
+    body.append(
+        '<h2 id="claims">Claims at a glance</h2>'
+        + (claims_html(all_claims(results)) or "<p>No claim has been tested yet.</p>")
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(content.TITLE)}</title><style>{CSS}</style></head>\n<body><main>\n"
+        + "\n".join(body)
+        + "\n</main></body></html>\n"
+    )
     atomic_write_text(out_dir / "index.html", page)
     atomic_write_text(out_dir / "tutorial.md", markdown(results, [n for n in names if n in results], run_info))
     return out_dir / "index.html"
@@ -143,8 +159,14 @@ def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) 
         for c in r.get("claims", []):
             out.append(f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c['criterion']}; {c['evidence']})")
         for t in r.get("tables", []):
-            out.append(f"**{t.get('title', '')}**\n\n| " + " | ".join(map(str, t["columns"])) + " |\n|"
-                       + "---|" * len(t["columns"]) + "\n" + "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"]))
+            out.append(
+                f"**{t.get('title', '')}**\n\n| "
+                + " | ".join(map(str, t["columns"]))
+                + " |\n|"
+                + "---|" * len(t["columns"])
+                + "\n"
+                + "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"])
+            )
         out += [f"![{f['caption']}]({n}/{f['file']})\n\n_{f['caption']}_" for f in r.get("figures", [])]
     for _, t, text in (content.SHORTCOMINGS, content.APPLICATIONS):
         out.append(f"## {t}\n\n{to_markdown(text)}")

@@ -28,7 +28,11 @@ from vaelab.errors import CheckpointError
 
 FOLDER = "checkpoint"
 MODEL_FILE, OPTIMIZER_FILE, EXTRA_FILE, STATE_FILE = (
-    "model.safetensors", "optimizer.safetensors", "trainer.safetensors", "state.json")
+    "model.safetensors",
+    "optimizer.safetensors",
+    "trainer.safetensors",
+    "state.json",
+)
 
 
 def _sha256(data: bytes) -> str:
@@ -60,8 +64,13 @@ def tensors_to_optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str,
     return {"state": state, "param_groups": json.loads(meta["param_groups"])}
 
 
-def save_checkpoint(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict,
-                    extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
+def save_checkpoint(
+    run_dir: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: dict,
+    extra_tensors: dict[str, torch.Tensor] | None = None,
+) -> None:
     run_dir = Path(run_dir)
     files = {
         MODEL_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}),
@@ -78,8 +87,10 @@ def save_checkpoint(run_dir: str | Path, model: torch.nn.Module, optimizer: torc
         atomic_write_text(tmp / STATE_FILE, json.dumps(full, indent=2) + "\n")
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise CheckpointError(f"cannot write the checkpoint in {run_dir}: {e.strerror or e}; free some space or "
-                              "choose another --out (the previous checkpoint is intact)") from None
+        raise CheckpointError(
+            f"cannot write the checkpoint in {run_dir}: {e.strerror or e}; free some space or "
+            "choose another --out (the previous checkpoint is intact)"
+        ) from None
     if current.exists():
         shutil.rmtree(old, ignore_errors=True)
         current.rename(old)
@@ -116,8 +127,10 @@ def _read_verified(state: dict, name: str) -> bytes:
     expected = state.get("sha256", {}).get(name)
     actual = _sha256(data)
     if expected != actual:
-        raise CheckpointError(f"checkpoint file {file} is corrupt: its sha256 {actual[:12]}... does not match "
-                              f"{str(expected)[:12]}... in {STATE_FILE}; retrain, or restore the file")
+        raise CheckpointError(
+            f"checkpoint file {file} is corrupt: its sha256 {actual[:12]}... does not match "
+            f"{str(expected)[:12]}... in {STATE_FILE}; retrain, or restore the file"
+        )
     return data
 
 
@@ -136,12 +149,14 @@ def load_model_weights(run_dir: str | Path, model: torch.nn.Module, state: dict 
     missing, unexpected = sorted(set(own) - set(tensors)), sorted(set(tensors) - set(own))
     where = Path(state["_dir"]) / MODEL_FILE
     if missing or unexpected:
-        raise CheckpointError(f"{where} does not fit the model in config.json (missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]})")
+        raise CheckpointError(
+            f"{where} does not fit the model in config.json (missing {missing[:3]}, unexpected {unexpected[:3]})"
+        )
     for name, value in tensors.items():
         if value.shape != own[name].shape:
-            raise CheckpointError(f"{where}: {name} has shape {tuple(value.shape)} but config.json builds "
-                                  f"{tuple(own[name].shape)}")
+            raise CheckpointError(
+                f"{where}: {name} has shape {tuple(value.shape)} but config.json builds {tuple(own[name].shape)}"
+            )
     model.load_state_dict(tensors)
     return state
 
@@ -153,7 +168,7 @@ def load_extra_tensors(run_dir: str | Path, state: dict) -> dict[str, torch.Tens
 def safetensors_metadata(data: bytes) -> dict[str, str]:
     """The `__metadata__` of a safetensors file: an 8-byte little-endian header size, then a JSON header."""
     size = int.from_bytes(data[:8], "little")
-    return json.loads(data[8:8 + size]).get("__metadata__", {})
+    return json.loads(data[8 : 8 + size]).get("__metadata__", {})
 
 
 def load_optimizer_state(run_dir: str | Path, optimizer: torch.optim.Optimizer, state: dict) -> None:

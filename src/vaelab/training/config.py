@@ -24,7 +24,8 @@ class TrainConfig:
     optimizer: str = option("adam", "optimizer (fused kernels are used where the device has them)", choices=OPTIMIZERS)
     weight_decay: float = option(0.0, "weight decay (L2 on the parameters)")
     lr_schedule: str = option(
-        "constant", "learning-rate schedule over the run: constant, cosine to 0, or exponential decay",
+        "constant",
+        "learning-rate schedule over the run: constant, cosine to 0, or exponential decay",
         choices=LR_SCHEDULES,
     )
     lr_decay: float = option(0.1, "exponential schedule: the fraction of lr left at the end of the run")
@@ -66,10 +67,14 @@ class RunConfig:
         model, obj = self.model, self.objective
         chosen = {"vae": "elbo", "ae": "reconstruction"}[model.kind] if obj.objective == "auto" else obj.objective
         if chosen == "elbo" and model.kind != "vae":
-            raise ConfigError("objective.objective elbo needs model vae (an ae has no q(z|x)); use --objective reconstruction")
+            raise ConfigError(
+                "objective.objective elbo needs model vae (an ae has no q(z|x)); use --objective reconstruction"
+            )
         if chosen == "reconstruction" and model.kind == "vae":
             raise ConfigError("objective.objective reconstruction is for model ae; a vae trains on the elbo")
-        if model.kind == "ae" and (obj.beta != 1.0 or obj.capacity_max > 0 or obj.free_bits > 0 or obj.kl_schedule != "constant"):
+        if model.kind == "ae" and (
+            obj.beta != 1.0 or obj.capacity_max > 0 or obj.free_bits > 0 or obj.kl_schedule != "constant"
+        ):
             raise ConfigError("objective.beta, kl_schedule, capacity_max and free_bits apply to model vae only")
         if model.kind == "vae" and (obj.l1 > 0 or obj.sparsity_kl > 0):
             raise ConfigError("objective.l1 and sparsity_kl apply to model ae only (a sparse autoencoder)")

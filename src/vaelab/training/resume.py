@@ -39,14 +39,16 @@ def rng_tensors(device: torch.device) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def save(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, pos: Position,
-         finished: bool) -> None:
+def save(
+    run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, pos: Position, finished: bool
+) -> None:
     device = next(model.parameters()).device
     save_checkpoint(run_dir, model, optimizer, {**asdict(pos), "finished": finished}, rng_tensors(device))
 
 
-def restore(run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-            device: torch.device) -> Position:
+def restore(
+    run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, device: torch.device
+) -> Position:
     """Load weights, optimizer and RNG state from RUN; returns where to continue."""
     state = read_state(run_dir)
     load_model_weights(run_dir, model, state)

@@ -1,10 +1,10 @@
 """The self-describing run folder.
 
-    RUN/config.json        the RunConfig, exactly (vaelab.config.to_dict)
-    RUN/argv.txt           the command line that made it
-    RUN/env.json           versions, machine, device, date
-    RUN/metrics.jsonl      one JSON line per epoch
-    RUN/checkpoint/        weights, optimizer and RNG state, position (see vaelab.training.checkpoint)
+RUN/config.json        the RunConfig, exactly (vaelab.config.to_dict)
+RUN/argv.txt           the command line that made it
+RUN/env.json           versions, machine, device, date
+RUN/metrics.jsonl      one JSON line per epoch
+RUN/checkpoint/        weights, optimizer and RNG state, position (see vaelab.training.checkpoint)
 """
 
 from __future__ import annotations

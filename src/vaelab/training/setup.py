@@ -33,8 +33,15 @@ class Setup:
         size = batch_size or (self.cfg.train.batch_size if shuffle else self.cfg.train.eval_batch_size)
         rank, world = distributed.info() if shuffle else (0, 1)  # training batches are sharded under torchrun
         return Batches(
-            part.images, size, self.cfg.data.input_mode, seed=self.cfg.train.seed, shuffle=shuffle,
-            device=self.device, labels=part.labels, rank=rank, world=world,
+            part.images,
+            size,
+            self.cfg.data.input_mode,
+            seed=self.cfg.train.seed,
+            shuffle=shuffle,
+            device=self.device,
+            labels=part.labels,
+            rank=rank,
+            world=world,
         )
 
 

@@ -49,7 +49,9 @@ class Diverged(VaelabError):
 
 
 @torch.no_grad()
-def mean_terms(model: torch.nn.Module, objective, batches: Batches, t: float = 0.0, seed: int = EVAL_SEED) -> dict[str, float]:
+def mean_terms(
+    model: torch.nn.Module, objective, batches: Batches, t: float = 0.0, seed: int = EVAL_SEED
+) -> dict[str, float]:
     """Average each per-example term over every example of `batches` (eval mode, repeatable noise)."""
     was_training = model.training
     model.eval()
@@ -144,8 +146,10 @@ def fit(
                 if cfg.on_nan == "skip" and not _finite_step(loss, model):
                     skipped += 1
                     if skipped > MAX_SKIPS:
-                        raise Diverged(f"more than {MAX_SKIPS} batches of epoch {epoch + 1} had a non-finite loss or "
-                                       "gradient; lower --lr or set --grad-clip")
+                        raise Diverged(
+                            f"more than {MAX_SKIPS} batches of epoch {epoch + 1} had a non-finite loss or "
+                            "gradient; lower --lr or set --grad-clip"
+                        )
                 else:
                     optimizer.step()
                     for k, v in terms.items():
@@ -153,38 +157,44 @@ def fit(
                 pos.step += 1
                 if cfg.on_nan == "stop" and (pos.step % check_every == 0) and not torch.isfinite(loss):
                     bad = ", ".join(_nonfinite_terms(terms)) or "loss"
-                    raise Diverged(f"non-finite {bad} at step {pos.step} (epoch {epoch + 1}); the last good checkpoint "
-                                   "is kept; lower --lr, set --grad-clip, or use --on-nan skip")
+                    raise Diverged(
+                        f"non-finite {bad} at step {pos.step} (epoch {epoch + 1}); the last good checkpoint "
+                        "is kept; lower --lr, set --grad-clip, or use --on-nan skip"
+                    )
                 bar.update(1)
                 if show and i % LOG_EVERY == 0:
                     bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.2f}")
-                def here() -> Position:  # where a checkpoint taken now resumes (reads the sums: a host sync)
-                    return Position(epoch, i + 1, pos.step, {k: float(v) for k, v in sums.items()},
-                                    time.perf_counter() - started, skipped)
-
                 if sigint.raised:
                     if run_dir is not None:
-                        save(run_dir, model, optimizer, here(), finished=False)
+                        here = _position(epoch, i + 1, pos.step, sums, started, skipped)
+                        save(run_dir, model, optimizer, here, finished=False)
                     bar.close()
                     where = f"epoch {epoch + 1}, step {pos.step}"
                     hint = f"; resume with: vaelab train --resume {run_dir}" if run_dir is not None else ""
                     raise Interrupted(f"interrupted at {where}; checkpoint saved{hint}")
                 if run_dir is not None and cfg.checkpoint_every and pos.step % cfg.checkpoint_every == 0:
-                    save(run_dir, model, optimizer, here(), finished=False)
+                    here = _position(epoch, i + 1, pos.step, sums, started, skipped)
+                    save(run_dir, model, optimizer, here, finished=False)
             seconds = time.perf_counter() - started
             sums = distributed.sum_all(sums)
             record = {"epoch": epoch + 1, "step": pos.step, "seconds": round(seconds, 4)}
             record.update({k: float(v) / train.num_examples for k, v in sums.items()})
-            record["kl_weight"] = objective.kl_weight(pos.step / steps_per_epoch) if hasattr(objective, "kl_weight") else None
+            record["kl_weight"] = (
+                objective.kl_weight(pos.step / steps_per_epoch) if hasattr(objective, "kl_weight") else None
+            )
             record["lr"] = optimizer.param_groups[0]["lr"]
             if skipped:
                 record["skipped_batches"] = skipped
             if not torch.isfinite(torch.tensor(record.get("loss", 0.0))):
-                raise Diverged(f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
-                               "lower --lr, set --grad-clip, or use --on-nan skip")
+                raise Diverged(
+                    f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
+                    "lower --lr, set --grad-clip, or use --on-nan skip"
+                )
             if val is not None and val.num_examples and rank == 0:
                 v_started = time.perf_counter()
-                record.update({f"val_{k}": v for k, v in mean_terms(model, objective, val, pos.step / steps_per_epoch).items()})
+                record.update(
+                    {f"val_{k}": v for k, v in mean_terms(model, objective, val, pos.step / steps_per_epoch).items()}
+                )
                 record["val_seconds"] = round(time.perf_counter() - v_started, 4)
             history.append(record)
             pos = Position(epoch + 1, 0, pos.step)
@@ -194,10 +204,17 @@ def fit(
             if on_epoch is not None:
                 on_epoch(record)
             if not show and not quiet:
-                summary = f"loss {record['loss']:.3f}" + (f"  val {record['val_loss']:.3f}" if "val_loss" in record else "")
+                summary = f"loss {record['loss']:.3f}" + (
+                    f"  val {record['val_loss']:.3f}" if "val_loss" in record else ""
+                )
                 print(f"epoch {epoch + 1}/{cfg.epochs}  {summary}  ({seconds:.1f} s)", file=sys.stderr)
     bar.close()
     return history
+
+
+def _position(epoch: int, batch: int, step: int, sums: dict, started: float, skipped: int) -> Position:
+    """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""
+    return Position(epoch, batch, step, {k: float(v) for k, v in sums.items()}, time.perf_counter() - started, skipped)
 
 
 def _finite_step(loss: torch.Tensor, model: torch.nn.Module) -> bool:

@@ -38,10 +38,16 @@ def mlp_decoder_layers(decoder: nn.Module) -> list[dict]:
         if isinstance(module, nn.Linear):
             w = module.weight.detach().cpu().float().numpy()
             q, scale = quantize_rows(w)
-            layers.append({"in": w.shape[1], "out": w.shape[0], "act": "none",
-                           "q": base64.b64encode(q.tobytes()).decode("ascii"),
-                           "scale": base64.b64encode(scale.tobytes()).decode("ascii"),
-                           "bias": base64.b64encode(module.bias.detach().cpu().float().numpy().tobytes()).decode("ascii")})
+            layers.append(
+                {
+                    "in": w.shape[1],
+                    "out": w.shape[0],
+                    "act": "none",
+                    "q": base64.b64encode(q.tobytes()).decode("ascii"),
+                    "scale": base64.b64encode(scale.tobytes()).decode("ascii"),
+                    "bias": base64.b64encode(module.bias.detach().cpu().float().numpy().tobytes()).decode("ascii"),
+                }
+            )
         elif type(module) in JS_ACTIVATIONS and layers:
             layers[-1]["act"] = JS_ACTIVATIONS[type(module)]
     return layers
@@ -59,8 +65,10 @@ def export_decoder(path: str | Path, name: str, model: nn.Module, extra: dict | 
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = ("window.VAELAB_EXPLORER = window.VAELAB_EXPLORER || {};\n"
-            f"window.VAELAB_EXPLORER[{json.dumps(name)}] = {json.dumps(payload, separators=(',', ':'))};\n")
+    text = (
+        "window.VAELAB_EXPLORER = window.VAELAB_EXPLORER || {};\n"
+        f"window.VAELAB_EXPLORER[{json.dumps(name)}] = {json.dumps(payload, separators=(',', ':'))};\n"
+    )
     path.write_text(text)
     return path
 
@@ -74,7 +82,11 @@ def reference_decode(model: nn.Module, layers: list[dict], z: np.ndarray) -> np.
         scale = np.frombuffer(base64.b64decode(layer["scale"]), dtype=np.float32)
         bias = np.frombuffer(base64.b64decode(layer["bias"]), dtype=np.float32)
         h = (h @ q.T.astype(np.float32)) * scale + bias
-        h = {"relu": lambda a: np.maximum(a, 0), "tanh": np.tanh, "none": lambda a: a,
-             "elu": lambda a: np.where(a > 0, a, np.exp(a) - 1),
-             "leaky_relu": lambda a: np.where(a > 0, a, 0.01 * a)}[layer["act"]](h)
+        h = {
+            "relu": lambda a: np.maximum(a, 0),
+            "tanh": np.tanh,
+            "none": lambda a: a,
+            "elu": lambda a: np.where(a > 0, a, np.exp(a) - 1),
+            "leaky_relu": lambda a: np.where(a > 0, a, 0.01 * a),
+        }[layer["act"]](h)
     return 1 / (1 + np.exp(-h)) if model.config.likelihood == "bernoulli" else np.clip(h, 0, 1)

@@ -9,7 +9,9 @@ import torch
 from matplotlib.image import imsave
 
 
-def image_grid(images: torch.Tensor | np.ndarray, nrow: int = 8, padding: int = 2, pad_value: float = 1.0) -> np.ndarray:
+def image_grid(
+    images: torch.Tensor | np.ndarray, nrow: int = 8, padding: int = 2, pad_value: float = 1.0
+) -> np.ndarray:
     """Tile images (N, C, H, W) in [0, 1] into one (rows*H', nrow*W', C) array (C = 1 squeezed to 2-D)."""
     images = torch.as_tensor(images).detach().float().cpu().clamp(0, 1)
     n, c, h, w = images.shape
@@ -18,7 +20,7 @@ def image_grid(images: torch.Tensor | np.ndarray, nrow: int = 8, padding: int = 
     for i in range(n):
         r, col = divmod(i, nrow)
         top, left = padding + r * (h + padding), padding + col * (w + padding)
-        grid[:, top:top + h, left:left + w] = images[i]
+        grid[:, top : top + h, left : left + w] = images[i]
     array = grid.permute(1, 2, 0).numpy()  # (C, H, W) -> (H, W, C)
     return array[..., 0] if c == 1 else array
 

@@ -17,14 +17,16 @@ def save(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     return path
 
 
-def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, class_names=None,
-                   size: float = 3.2) -> Figure:
+def scatter_panels(
+    panels: list[tuple[str, np.ndarray]], labels: np.ndarray, class_names=None, size: float = 3.2
+) -> Figure:
     """Side-by-side 2-D scatters (one per (title, points (N, 2))), coloured by label."""
     fig = Figure(figsize=(size * len(panels) + 1.2, size))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, points) in zip(axes, panels):
-        sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=CMAP, s=2, alpha=0.7, linewidths=0,
-                        vmin=-0.5, vmax=9.5)
+        sc = ax.scatter(
+            points[:, 0], points[:, 1], c=labels, cmap=CMAP, s=2, alpha=0.7, linewidths=0, vmin=-0.5, vmax=9.5
+        )
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -34,8 +36,9 @@ def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, cla
     return fig
 
 
-def curves(series: dict[str, dict[str, np.ndarray]], ylabel: str, xlabel: str = "epoch", title: str = "",
-           logy: bool = False) -> Figure:
+def curves(
+    series: dict[str, dict[str, np.ndarray]], ylabel: str, xlabel: str = "epoch", title: str = "", logy: bool = False
+) -> Figure:
     """Lines with a shaded spread: series = {label: {"x": (T,), "mean": (T,), "std": (T,) optional}}."""
     fig = Figure(figsize=(5.2, 3.4))
     ax = fig.subplots()
@@ -59,8 +62,13 @@ def bars(groups: dict[str, dict[str, float]], ylabel: str, title: str = "") -> F
     fig = Figure(figsize=(1.1 * len(groups) + 2, 3.2))
     ax = fig.subplots()
     names = list(groups)
-    ax.bar(names, [groups[n]["mean"] for n in names], yerr=[groups[n].get("std", 0) for n in names], capsize=3,
-           color="#4c78a8")
+    ax.bar(
+        names,
+        [groups[n]["mean"] for n in names],
+        yerr=[groups[n].get("std", 0) for n in names],
+        capsize=3,
+        color="#4c78a8",
+    )
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
@@ -69,7 +77,9 @@ def bars(groups: dict[str, dict[str, float]], ylabel: str, title: str = "") -> F
     return fig
 
 
-def histograms(series: dict[str, np.ndarray], xlabel: str, bins: int = 50, title: str = "", logy: bool = True) -> Figure:
+def histograms(
+    series: dict[str, np.ndarray], xlabel: str, bins: int = 50, title: str = "", logy: bool = True
+) -> Figure:
     fig = Figure(figsize=(5.2, 3.2))
     ax = fig.subplots()
     for label, values in series.items():
