@@ -118,3 +118,21 @@ def test_corruption_stays_in_range_and_hits_the_asked_fraction(kind):
         hit = x_tilde[x_tilde != x]
         assert abs((hit == 1).float().mean().item() - 0.5) < 0.02
     assert corrupt(x, "none", 0.0) is x
+
+
+def test_tcvae_terms_add_up_to_the_sampled_kl_and_see_correlation():
+    from vaelab.objectives.tcvae import log_density_gaussian, tcvae
+
+    g = torch.Generator().manual_seed(0)
+    b, d = 256, 2
+    mu = torch.randn(b, d, generator=g)
+    logvar = torch.full((b, d), -4.0)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(b, d, generator=g)
+    out = {"mu": mu, "logvar": logvar, "z": z, "x_hat": torch.zeros(b, 1, 2, 2)}
+    terms = tcvae(torch.rand(b, 1, 2, 2), out, dataset_size=b)
+    sampled_kl = (log_density_gaussian(z, mu, logvar) - log_density_gaussian(z, 0 * z, 0 * z)).sum(-1)
+    assert torch.allclose(terms["mi"] + terms["tc"] + terms["dwkl"], sampled_kl, atol=1e-4)
+    assert torch.allclose(terms["loss"], terms["recon"] + terms["mi"] + 6 * terms["tc"] + terms["dwkl"], atol=1e-3)
+    correlated = mu[:, :1].repeat(1, 2)  # z_1 = z_2 across the batch: a large total correlation
+    out_c = {**out, "mu": correlated, "z": correlated + (z - mu)}
+    assert tcvae(torch.rand(b, 1, 2, 2), out_c, dataset_size=b)["tc"].mean() > terms["tc"].mean() + 1

@@ -17,8 +17,9 @@ from vaelab.objectives.divergences import gaussian_kl
 from vaelab.objectives.elbo import elbo
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 from vaelab.objectives.reconstruction import reconstruction
+from vaelab.objectives.tcvae import tcvae
 
-OBJECTIVE_FUNCTIONS = {"elbo": elbo, "reconstruction": reconstruction}
+OBJECTIVE_FUNCTIONS = {"elbo": elbo, "reconstruction": reconstruction, "tcvae": tcvae}
 DEFAULT_FOR_MODEL = {"vae": "elbo", "ae": "reconstruction"}
 
 
@@ -27,9 +28,10 @@ class Objective:
     """An objective with its settings bound: call it as objective(x, out, t)."""
 
     cfg: ObjectiveConfig
-    name: str  # "elbo" or "reconstruction"
+    name: str  # "elbo", "reconstruction" or "tcvae"
     likelihood: str
     total_epochs: float
+    dataset_size: int = 60_000  # tcvae's minibatch-weighted sampling needs N
 
     def kl_weight(self, t: float) -> float:
         """beta * schedule(t); the multiplier on KL at progress t (epochs)."""
@@ -49,6 +51,8 @@ class Objective:
 
     def __call__(self, x: torch.Tensor, out: dict[str, torch.Tensor], t: float) -> dict[str, torch.Tensor]:
         cfg = self.cfg
+        if self.name == "tcvae":
+            return tcvae(x, out, self.likelihood, self.dataset_size, self.kl_weight(t))
         if self.name == "elbo":
             return elbo(x, out, self.likelihood, self.kl_weight(t), cfg.free_bits, self.capacity(t), cfg.capacity_gamma)
         return reconstruction(x, out, self.likelihood, cfg.l1, cfg.sparsity_kl, cfg.sparsity_target)
@@ -58,9 +62,11 @@ class Objective:
         return corrupt(x, self.cfg.corruption, self.cfg.noise, generator)
 
 
-def make_objective(cfg: ObjectiveConfig, model_kind: str, likelihood: str, total_epochs: float) -> Objective:
+def make_objective(
+    cfg: ObjectiveConfig, model_kind: str, likelihood: str, total_epochs: float, dataset_size: int = 60_000
+) -> Objective:
     name = DEFAULT_FOR_MODEL[model_kind] if cfg.objective == "auto" else cfg.objective
-    return Objective(cfg, name, likelihood, float(total_epochs))
+    return Objective(cfg, name, likelihood, float(total_epochs), int(dataset_size))
 
 
 __all__ = [

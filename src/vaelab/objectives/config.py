@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vaelab.config import check_choice, check_range, option
 from vaelab.errors import ConfigError
 
-OBJECTIVES = ("auto", "elbo", "reconstruction")
+OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae")
 KL_SCHEDULES = ("constant", "linear", "cyclical", "sigmoid")
 CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
 
@@ -15,9 +15,14 @@ CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
 @dataclass(frozen=True)
 class ObjectiveConfig:
     objective: str = option(
-        "auto", "elbo (vae) or reconstruction (ae); auto picks the one that fits the model", choices=OBJECTIVES
+        "auto",
+        "elbo (vae), reconstruction (ae), or tcvae (beta-TCVAE: beta weighs the total correlation only); "
+        "auto picks elbo or reconstruction to fit the model",
+        choices=OBJECTIVES,
     )
-    beta: float = option(1.0, "weight on the KL term (beta-VAE: beta > 1; beta = 0 drops the KL term)")
+    beta: float = option(
+        1.0, "weight on the KL term (beta-VAE: beta > 1; beta = 0 drops it); with tcvae, on the total correlation"
+    )
     kl_schedule: str = option(
         "constant",
         "how the KL weight rises: constant, linear warm-up, cyclical (Fu et al. 2019), sigmoid",

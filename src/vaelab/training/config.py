@@ -66,9 +66,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         model, obj = self.model, self.objective
         chosen = {"vae": "elbo", "ae": "reconstruction"}[model.kind] if obj.objective == "auto" else obj.objective
-        if chosen == "elbo" and model.kind != "vae":
+        if chosen in ("elbo", "tcvae") and model.kind != "vae":
             raise ConfigError(
-                "objective.objective elbo needs model vae (an ae has no q(z|x)); use --objective reconstruction"
+                f"objective.objective {chosen} needs model vae (an ae has no q(z|x)); use --objective reconstruction"
             )
         if chosen == "reconstruction" and model.kind == "vae":
             raise ConfigError("objective.objective reconstruction is for model ae; a vae trains on the elbo")

@@ -54,5 +54,7 @@ def build(cfg: RunConfig, download: bool = True) -> Setup:
     splits = make_splits(dataset, cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, dataset.image_shape).to(device)
-    objective = make_objective(cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs)
+    objective = make_objective(
+        cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, dataset_size=len(splits.train.images)
+    )
     return Setup(cfg, dataset, splits, device, model, objective)
