@@ -80,6 +80,7 @@ def floor_epoch(batches, fused: bool):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+
     return run
 
 
@@ -87,7 +88,9 @@ def examples_epoch(ds):
     torch.manual_seed(0)
     model = ExamplesVAE()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = torch.utils.data.DataLoader(OneImageAtATime(ds.train_images, ds.train_labels), batch_size=128, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        OneImageAtATime(ds.train_images, ds.train_labels), batch_size=128, shuffle=True
+    )
 
     def run():
         for x, _ in loader:
@@ -96,6 +99,7 @@ def examples_epoch(ds):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+
     return run
 
 
@@ -136,8 +140,10 @@ def main() -> None:
     speedup = results["examples-style DataLoader"]["median"] / results["vaelab"]["median"]
     ratio = results["vaelab"]["median"] / fused
     print(f"\nvaelab / fused floor = {ratio:.3f} (target <= 1.10); examples / vaelab = {speedup:.2f}x (target >= 2)")
-    path = write_result("train_speed", {"epochs": args.epochs, "results": results,
-                                        "vaelab_over_fused_floor": ratio, "examples_over_vaelab": speedup})
+    path = write_result(
+        "train_speed",
+        {"epochs": args.epochs, "results": results, "vaelab_over_fused_floor": ratio, "examples_over_vaelab": speedup},
+    )
     print(f"wrote {path}")
 
 

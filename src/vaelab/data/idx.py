@@ -53,7 +53,9 @@ def parse_idx(data: bytes, name: str, ndim: int, item_shape: tuple[int, ...] | N
     dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if item_shape is not None and dims[1:] != tuple(item_shape):
         raise DataError(f"{name}: items have shape {dims[1:]}, expected {tuple(item_shape)}")
-    claimed = int(np.prod(dims, dtype=np.int64)) if dims else 0
+    claimed = 1
+    for d in dims:  # Python ints: the product of four uint32 sizes overflows int64
+        claimed *= d
     actual = len(data) - header
     if claimed > actual:
         raise DataError(

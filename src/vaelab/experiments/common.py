@@ -26,7 +26,7 @@ import numpy as np
 
 from vaelab.atomic import atomic_write_text
 from vaelab.config import to_dict
-from vaelab.experiments.runs import train_setup
+from vaelab.experiments.pool import train_jobs
 from vaelab.training.checkpoint import load_model_weights, read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup, build
@@ -47,6 +47,7 @@ class Context:
     quiet: bool = False
     force: bool = False
     first_seed: int = 0
+    workers: int = 1  # processes that train runs side by side
 
     @property
     def seed_list(self) -> list[int]:
@@ -83,29 +84,56 @@ def run_config(ctx: Context, **sections) -> RunConfig:
     return from_dict(RunConfig, {"data": data, **sections})
 
 
-def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
-    """Train `cfg`, or reuse its finished run: runs live in OUT/runs/LABEL-HASH, where HASH is the
-    config's digest, so experiments that need the same model share one run."""
+def run_dir_for(cfg: RunConfig, ctx: Context, label: str) -> Path:
+    """OUT/runs/LABEL-HASH, HASH the config's digest: experiments that need the same model share one run."""
     digest = hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True).encode()).hexdigest()[:8]
-    run_dir = Path(ctx.out) / "runs" / f"{label}-{digest}"
+    return Path(ctx.out) / "runs" / f"{label}-{digest}"
+
+
+def load_finished(cfg: RunConfig, run_dir: Path) -> Setup:
     setup = build(cfg)
-    if not ctx.force and _finished_with(run_dir, cfg):
-        load_model_weights(run_dir, setup.model)
-    else:
-        train_setup(setup, run_dir, argv=["vaelab", "experiment", label], quiet=ctx.quiet, force=True)
+    load_model_weights(run_dir, setup.model)
     setup.model.eval()
     setup.run_dir = run_dir
     return setup
 
 
+def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
+    """Train `cfg` into its run folder, or reuse the finished run already there."""
+    return train_groups(ctx, {label: (cfg,)})[label][0]
+
+
+def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[RunConfig]:
+    """One config per seed of the context (the first `seeds` of them): `sections` as in run_config."""
+    return [
+        run_config(ctx, **{**sections, "train": {**sections.get("train", {}), "seed": seed}})
+        for seed in ctx.seed_list[:seeds]
+    ]
+
+
+def train_groups(ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]]) -> dict[str, list[Setup]]:
+    """Train every config not yet finished (in ctx.workers processes), then load them all, by group."""
+    named = {
+        label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
+        for label, cfgs in groups.items()
+    }
+    todo, seen = [], set()
+    for jobs in named.values():
+        for cfg, run_dir in jobs:
+            if run_dir not in seen and (ctx.force or not _finished_with(run_dir, cfg)):
+                todo.append((cfg, run_dir))
+            seen.add(run_dir)
+    train_jobs(todo, ctx.workers, ctx.quiet)
+    return {label: [load_finished(cfg, run_dir) for cfg, run_dir in jobs] for label, jobs in named.items()}
+
+
+def _seed_label(label: str, cfg: RunConfig, count: int) -> str:
+    return f"{label}-seed{cfg.train.seed}" if count != 1 or "seed" not in label else label
+
+
 def seeded(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[Setup]:
     """The same config trained once per seed of the context (the first `seeds` of them, if given)."""
-    setups = []
-    for seed in ctx.seed_list[:seeds]:
-        train = {**sections.get("train", {}), "seed": seed}
-        cfg = run_config(ctx, **{**sections, "train": train})
-        setups.append(ensure_trained(cfg, ctx, f"{label}-seed{seed}"))
-    return setups
+    return train_groups(ctx, {label: group_configs(ctx, label, seeds, **sections)})[label]
 
 
 def _finished_with(run_dir: Path, cfg: RunConfig) -> bool:

@@ -1,0 +1,50 @@
+"""Train several runs at once: a local pool of worker processes, each training whole runs.
+
+On a small CPU, two processes with one thread each train two small models faster than one process with
+two threads trains them one after the other (the matrices of a 784-400-20 MLP at batch 128 are too small
+to keep two threads busy; bench/sweep.py measures it). Each worker writes its own run folder; nothing is
+shared but the file system. With one worker, runs train in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from vaelab.config import from_dict, to_dict
+from vaelab.training.config import RunConfig
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _train_one(job: tuple[dict, str, bool]) -> str:
+    from vaelab.experiments.runs import train_run
+
+    cfg_data, run_dir, quiet = job
+    train_run(from_dict(RunConfig, cfg_data), run_dir, argv=["vaelab", "sweep", run_dir], quiet=True, force=True)
+    return run_dir
+
+
+def train_jobs(jobs: list[tuple[RunConfig, Path]], workers: int = 1, quiet: bool = False) -> None:
+    """Train every (config, run folder) job; in `workers` processes when there are several jobs."""
+    if not jobs:
+        return
+    if workers <= 1 or len(jobs) == 1:
+        from vaelab.experiments.runs import train_run
+
+        for cfg, run_dir in jobs:
+            train_run(cfg, run_dir, argv=["vaelab", "experiment", Path(run_dir).name], quiet=quiet, force=True)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    payloads = [(to_dict(cfg), str(run_dir), quiet) for cfg, run_dir in jobs]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
+        for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):
+            if not quiet:
+                print(f"  trained {Path(run_dir).name} ({done}/{len(jobs)})", file=sys.stderr)
