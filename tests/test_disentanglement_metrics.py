@@ -134,7 +134,7 @@ def test_mig_protocol():
     assert ceiling - 0.06 < truth <= ceiling + 1e-9
     assert mig(DSPRITES_GRID, constant, rng(), num_train=N)["mig"] == 0.0
     assert mig(DSPRITES_GRID, rotated, rng(), num_train=N)["mig"] < 0.3
-    assert mig(SMALL, rotated, rng(), num_train=N)["mig"] < 0.5
+    assert mig(SMALL, rotated, rng(), num_train=N)["mig"] < 0.4
 
 
 def test_factor_vae_score_protocol():
@@ -143,7 +143,7 @@ def test_factor_vae_score_protocol():
     assert truth["train_accuracy"] == truth["eval_accuracy"] == 1.0 and truth["num_active_dims"] == 5
     assert factor_vae_score(DSPRITES_GRID, constant, rng(), **sizes) == {
         "train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0.0}
-    assert factor_vae_score(DSPRITES_GRID, rotated, rng(), **sizes)["eval_accuracy"] < 0.98
+    assert factor_vae_score(DSPRITES_GRID, rotated, rng(), **sizes)["eval_accuracy"] < 0.9
 
     def with_dead_latents(x):  # two latents collapsed to the prior (std 0.01 < 0.05) are pruned
         return np.hstack([x.numpy(), 0.01 * np.random.default_rng(0).normal(size=(len(x), 2))])
@@ -156,7 +156,7 @@ def test_beta_vae_score_protocol():
     truth = beta_vae_score(DSPRITES_GRID, identity, rng(), **sizes)
     assert truth["eval_accuracy"] > 0.99
     assert beta_vae_score(DSPRITES_GRID, constant, rng(), **sizes)["eval_accuracy"] < 1 / 5 + 0.1  # chance
-    assert beta_vae_score(DSPRITES_GRID, rotated, rng(), **sizes)["eval_accuracy"] < truth["eval_accuracy"]
+    assert beta_vae_score(DSPRITES_GRID, rotated, rng(), **sizes)["eval_accuracy"] < 0.9
 
 
 def test_dci_protocol_with_the_fast_estimator():
@@ -169,7 +169,7 @@ def test_dci_protocol_with_the_fast_estimator():
     assert none["completeness"] == pytest.approx(0, abs=1e-9)
     assert none["informativeness_test"] < 0.4  # the majority class only
     turned = dci(SMALL, rotated, rng(), **sizes)
-    assert turned["disentanglement"] < 0.6 and turned["completeness"] < 0.6
+    assert turned["disentanglement"] < 0.4 and turned["completeness"] < 0.4
     copies = dci(SMALL, duplicated, rng(), **sizes)  # two codes per factor: disentangled, not complete
     assert copies["disentanglement"] > 0.95 and copies["completeness"] < 0.8
 
