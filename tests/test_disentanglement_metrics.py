@@ -249,6 +249,8 @@ def test_bad_arguments_and_bad_representations_are_one_line_errors():
         mig(SMALL, identity, rng(), num_train=0)
     with pytest.raises(ConfigError, match="batch_size"):
         beta_vae_score(SMALL, identity, rng(), batch_size=0)
+    with pytest.raises(ConfigError, match="two points"):
+        factor_vae_score(SMALL, identity, rng(), batch_size=1)
     with pytest.raises(ConfigError, match=r"\(n, d\)"):
         mig(SMALL, lambda x: x.numpy()[:, 0], rng(), num_train=100)
     with pytest.raises(ConfigError, match="NaN"):

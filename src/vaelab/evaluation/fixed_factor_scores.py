@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vaelab.config import check_range
 from vaelab.data.factors import FactorDataset
 from vaelab.evaluation.factor_codes import (
     RepresentationFn,
@@ -109,6 +110,8 @@ def factor_vae_score(data: FactorDataset, representation_fn: RepresentationFn, r
     for name, value in (("batch_size", batch_size), ("num_train", num_train), ("num_eval", num_eval),
                         ("num_variance_estimate", num_variance_estimate)):
         check_positive(name, value)
+    check_range("batch_size (a variance needs two points)", batch_size, 2)
+    check_range("prune_threshold", prune_threshold, 0.0)
     codes, _ = sample_factor_codes(data, representation_fn, num_variance_estimate, rng, encode_batch)
     global_var = np.var(codes, axis=0, ddof=1)  # (d,)
     active = np.flatnonzero(np.sqrt(global_var) >= prune_threshold)
