@@ -27,11 +27,21 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# bench/peers.py's peers (pythae) come with the `bench` extra.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.torch
+	$(PIP) install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
 tutorial: $(VENV)/.installed
 	$(VENV)/bin/vaelab tutorial --profile $(PROFILE) --out $(OUT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
+
+# vaelab against pythae, the pytorch/examples pipeline and the compute floor (several minutes on 2 cores);
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS=--smoke
+bench: $(VENV)/.installed-bench
+	$(PY) bench/peers.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench

@@ -63,8 +63,14 @@ def time_case(batch: int, resolution: int, repeats: int, seed: int = 0) -> dict:
         data.sample_observations_from_factors(factors)
         times.append(time.perf_counter() - start)
     best, median = min(times), statistics.median(times)
-    return {"batch": batch, "resolution": resolution, "repeats": repeats, "min_ms": 1e3 * best,
-            "median_ms": 1e3 * median, "images_per_s_median": batch / median}
+    return {
+        "batch": batch,
+        "resolution": resolution,
+        "repeats": repeats,
+        "min_ms": 1e3 * best,
+        "median_ms": 1e3 * median,
+        "images_per_s_median": batch / median,
+    }
 
 
 def main() -> None:
@@ -75,16 +81,17 @@ def main() -> None:
     print("| batch | resolution | min (ms) | median (ms) | images/s (median) |")
     print("|------:|-----------:|---------:|------------:|------------------:|")
     for r in rows:
-        print(f"| {r['batch']} | {r['resolution']} | {r['min_ms']:.2f} | {r['median_ms']:.2f} | "
-              f"{r['images_per_s_median']:,.0f} |")
+        print(
+            f"| {r['batch']} | {r['resolution']} | {r['min_ms']:.2f} | {r['median_ms']:.2f} | "
+            f"{r['images_per_s_median']:,.0f} |"
+        )
     target = next(r for r in rows if (r["batch"], r["resolution"]) == (256, 64))
     met = target["median_ms"] < 1e3 * TARGET_SECONDS
     verdict = "met" if met else "MISSED"
     print(f"target: 256 at 64x64 under {1e3 * TARGET_SECONDS:.0f} ms (median) -> {verdict}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "dsprites_render.json"
-    payload = {"environment": environment(), "target_ms": 1e3 * TARGET_SECONDS, "target_met": met,
-               "results": rows}
+    payload = {"environment": environment(), "target_ms": 1e3 * TARGET_SECONDS, "target_met": met, "results": rows}
     out.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {out}")
 

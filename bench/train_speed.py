@@ -40,11 +40,23 @@ class ExamplesVAE(nn.Module):
         self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
         self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
 
+    def encode(self, x):
+        h = F.relu(self.fc1(x.view(-1, 784)))  # (B, 1, 28, 28) -> (B, 400)
+        return self.fc21(h), self.fc22(h)  # mu, logvar: (B, 20) each
+
+    def decode(self, z):
+        return self.fc4(F.relu(self.fc3(z)))  # (B, 20) -> (B, 784) Bernoulli logits
+
     def forward(self, x):
-        h = F.relu(self.fc1(x.view(-1, 784)))
-        mu, logvar = self.fc21(h), self.fc22(h)
+        mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.fc4(F.relu(self.fc3(z))), mu, logvar
+        return self.decode(z), mu, logvar
+
+
+def seeded_examples_vae(seed: int = 0) -> ExamplesVAE:
+    """The same initial weights for every contender built on this network."""
+    torch.manual_seed(seed)
+    return ExamplesVAE()
 
 
 def examples_loss(logits, x, mu, logvar):
@@ -68,9 +80,7 @@ class OneImageAtATime(torch.utils.data.Dataset):
         return x, int(self.labels[i])
 
 
-def floor_epoch(batches, fused: bool):
-    torch.manual_seed(0)
-    model = ExamplesVAE()
+def floor_epoch(model, batches, fused: bool):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
 
     def run():
@@ -84,13 +94,9 @@ def floor_epoch(batches, fused: bool):
     return run
 
 
-def examples_epoch(ds):
-    torch.manual_seed(0)
-    model = ExamplesVAE()
+def examples_epoch(model, images, labels):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = torch.utils.data.DataLoader(
-        OneImageAtATime(ds.train_images, ds.train_labels), batch_size=128, shuffle=True
-    )
+    loader = torch.utils.data.DataLoader(OneImageAtATime(images, labels), batch_size=128, shuffle=True)
 
     def run():
         for x, _ in loader:
@@ -120,9 +126,9 @@ def main() -> None:
     premade = list(Batches(ds.train_images, 128, seed=0).epoch(0))
     contenders = {
         "vaelab": vaelab_epoch(ds),
-        "floor (fused Adam)": floor_epoch(premade, fused=True),
-        "floor (default Adam)": floor_epoch(premade, fused=False),
-        "examples-style DataLoader": examples_epoch(ds),
+        "floor (fused Adam)": floor_epoch(seeded_examples_vae(), premade, fused=True),
+        "floor (default Adam)": floor_epoch(seeded_examples_vae(), premade, fused=False),
+        "examples-style DataLoader": examples_epoch(seeded_examples_vae(), ds.train_images, ds.train_labels),
     }
     times = {name: [] for name in contenders}
     for _ in range(args.epochs):  # interleaved, so a slow spell of the machine hits every contender alike

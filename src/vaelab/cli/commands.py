@@ -100,6 +100,7 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
         quiet=args.quiet,
         force=args.force,
         seeds=args.seeds,
+        workers=args.workers,
     )
     print(f"tutorial written: {page}")
     return 0
@@ -119,9 +120,19 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
         quiet=args.quiet,
         force=args.force,
         first_seed=args.seed,
+        workers=args.workers,
     )
     path = run_experiment(args.name, ctx)
     print(f"results: {path}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.experiments.sweep import run_sweep, summary_table
+
+    summary = run_sweep(args.file, args.out, workers=args.workers, force=args.force, quiet=args.quiet)
+    print(summary_table(summary))
+    print(f"summary: {Path(args.out) / 'summary.json'}")
     return 0
 
 
@@ -133,6 +144,7 @@ COMMANDS = {
     "datasets": cmd_datasets,
     "tutorial": cmd_tutorial,
     "experiment": cmd_experiment,
+    "sweep": cmd_sweep,
 }
 
 
@@ -257,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)"
     )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, help="processes that train runs side by side (default: 1)"
+    )
     add_common(p, seed=True)
 
     from vaelab.experiments.registry import EXPERIMENTS
@@ -277,7 +292,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: by profile)")
     p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="dataset (default: mnist)")
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, help="processes that train runs side by side (default: 1)"
+    )
     add_common(p, seed=True)
+
+    p = _sub(
+        subs,
+        "sweep",
+        "train a grid of runs from a sweep file (YAML/JSON), side by side, and print one summary table",
+        """
+        vaelab sweep beta.yaml --out sweeps/beta --workers 2""",
+    )
+    p.add_argument("file", help="sweep file: base (config sections), grid (SECTION.FIELD: [values]), workers")
+    p.add_argument("--out", default="sweep-out", help="folder; runs go to OUT/runs/NAME (default: sweep-out)")
+    p.add_argument("--workers", type=positive_int, default=None, help="training processes (default: the file's, or 1)")
+    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 

@@ -22,6 +22,7 @@ class ImageDataset:
     test_labels: torch.Tensor  # (N_test,) int64
     classes: tuple[str, ...]
     source: str  # where the files were found, for logs and `vaelab datasets`
+    factors: object | None = None  # a FactorDataset (dSprites): training batches are rendered from it
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

@@ -63,15 +63,15 @@ HEART_LIFT = 0.118  # ... so this shift centres it vertically
 
 @dataclass(frozen=True)
 class DSpritesConfig:
-    resolution: int = option(64, "image side in pixels (32 renders directly at 32x32 for CPU work)",
-                             choices=RESOLUTIONS)
+    resolution: int = option(
+        64, "image side in pixels (32 renders directly at 32x32 for CPU work)", choices=RESOLUTIONS
+    )
     path: str | None = option(None, f"DeepMind's {ORIGINAL_FILE}; if given, its images are used")
 
     def __post_init__(self) -> None:
         check_choice("dsprites.resolution", self.resolution, RESOLUTIONS)
         if self.path is not None and self.resolution != 64:
-            raise ConfigError("dsprites.resolution must be 64 when dsprites.path (the original 64x64 file) "
-                              "is given")
+            raise ConfigError("dsprites.resolution must be 64 when dsprites.path (the original 64x64 file) is given")
 
 
 class DSprites(FactorGrid):
@@ -99,8 +99,9 @@ class DSprites(FactorGrid):
         factors = self.check_factors(factors)
         return np.stack([FACTOR_VALUES[name][factors[:, i]] for i, name in enumerate(FACTOR_NAMES)], axis=1)
 
-    def sample_observations_from_factors(self, factors: np.ndarray,
-                                         rng: np.random.Generator | None = None) -> torch.Tensor:
+    def sample_observations_from_factors(
+        self, factors: np.ndarray, rng: np.random.Generator | None = None
+    ) -> torch.Tensor:
         """(n, 5) factor indices -> (n, 1, R, R) float32 images in {0, 1}; deterministic (rng unused)."""
         factors = self.check_factors(factors)
         if self._packed is None:
@@ -185,19 +186,23 @@ def read_npz_images(path: str | Path, key: str, expected_shape: tuple[int, ...])
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"dSprites file {path} not found; download {ORIGINAL_FILE} from "
-                        "github.com/deepmind/dsprites-dataset or leave path unset to render procedurally")
+        raise DataError(
+            f"dSprites file {path} not found; download {ORIGINAL_FILE} from "
+            "github.com/deepmind/dsprites-dataset or leave path unset to render procedurally"
+        )
     try:
         with zipfile.ZipFile(path) as archive, archive.open(f"{key}.npy") as member:
             version = np.lib.format.read_magic(member)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(member)
             if tuple(shape) != tuple(expected_shape):
                 raise DataError(f"{path}: '{key}' has shape {tuple(shape)}, expected {tuple(expected_shape)}")
             if fortran or dtype.kind not in "uib" or expected_shape[-1] % 8:
-                raise DataError(f"{path}: '{key}' must be a C-ordered integer array (got {dtype}, "
-                                f"fortran_order={fortran})")
+                raise DataError(
+                    f"{path}: '{key}' must be a C-ordered integer array (got {dtype}, fortran_order={fortran})"
+                )
             packed = np.empty((*shape[:-1], shape[-1] // 8), dtype=np.uint8)
             per_row = int(np.prod(shape[1:]))
             chunk = max(1, (64 << 20) // (per_row * dtype.itemsize))  # ~64 MB read at a time
@@ -207,7 +212,7 @@ def read_npz_images(path: str | Path, key: str, expected_shape: tuple[int, ...])
                 block = np.frombuffer(data, dtype=dtype).reshape(rows, *shape[1:])
                 if block.size and (block.min() < 0 or block.max() > 1):
                     raise DataError(f"{path}: '{key}' must hold binary images (values 0 and 1)")
-                packed[start:start + rows] = np.packbits(block.astype(np.uint8), axis=-1)
+                packed[start : start + rows] = np.packbits(block.astype(np.uint8), axis=-1)
     except DataError:
         raise
     except KeyError:
@@ -234,7 +239,33 @@ def check_original_order(path: str | Path, grid: FactorGrid) -> None:
     except (OSError, ValueError) as e:
         raise DataError(f"cannot read latents_classes from {path}: {e}") from None
     expected = grid.factors_from_index(np.arange(grid.num_combinations))
-    if classes.shape != (grid.num_combinations, grid.num_factors + 1) or not np.array_equal(classes[:, 1:],
-                                                                                           expected):
-        raise DataError(f"{path}: latents_classes do not follow the standard dSprites order "
-                        "(color, shape, scale, orientation, posX, posY; posY fastest)")
+    if classes.shape != (grid.num_combinations, grid.num_factors + 1) or not np.array_equal(classes[:, 1:], expected):
+        raise DataError(
+            f"{path}: latents_classes do not follow the standard dSprites order "
+            "(color, shape, scale, orientation, posX, posY; posY fastest)"
+        )
+
+
+POOL_SIZE = 10_000  # rendered images per held-out split (validation pool, test set) of a factor dataset
+POOL_SEEDS = {"train": 101, "test": 202}  # fixed: every run sees the same held-out images
+
+
+def as_image_dataset(data: DSprites, name: str):
+    """dSprites as an `ImageDataset` for vaelab's runs: fixed rendered pools of POOL_SIZE images stand in
+    for the train (validation is drawn from it) and test splits, labelled by shape; training batches
+    are rendered afresh from `factors` (see `vaelab.data.factor_batches`)."""
+    from vaelab.data.dataset import ImageDataset
+
+    pools = {}
+    for split, seed in POOL_SEEDS.items():
+        factors = data.sample_factors(POOL_SIZE, np.random.default_rng(seed))
+        images = data.sample_observations_from_factors(factors).mul_(255).to(torch.uint8)
+        pools[split] = (images, torch.from_numpy(factors[:, 0].copy()))
+    return ImageDataset(name, *pools["train"], *pools["test"], SHAPES, data.source, factors=data)
+
+
+def locate_original(data_dir: str | Path | None = None) -> Path | None:
+    from vaelab.data.files import find_files
+
+    folder = find_files("dsprites", (ORIGINAL_FILE,), data_dir)
+    return None if folder is None else folder / ORIGINAL_FILE

@@ -69,8 +69,9 @@ class FactorGrid:
         self._sizes = factor_sizes
         self._names = tuple(factor_names)
         # place value of each factor in the flat index: prod(factor_sizes[i+1:])
-        self._strides = np.array([int(np.prod(factor_sizes[i + 1:])) for i in range(len(factor_sizes))],
-                                 dtype=np.int64)
+        self._strides = np.array(
+            [int(np.prod(factor_sizes[i + 1 :])) for i in range(len(factor_sizes))], dtype=np.int64
+        )
 
     @property
     def num_factors(self) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaelab.data import cifar, mnist
+from vaelab.data import cifar, dsprites, mnist
 from vaelab.data.dataset import ImageDataset
 from vaelab.errors import ConfigError
 
@@ -42,6 +42,22 @@ def load_digits(data_dir=None, download_ok=True) -> ImageDataset:
         tuple(str(i) for i in range(10)),
         "scikit-learn",
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _load_dsprites_cached(resolution: int, path: str | None) -> ImageDataset:
+    name = "dsprites" if resolution == 64 else f"dsprites-{resolution}"
+    return dsprites.as_image_dataset(dsprites.DSprites(resolution, path), name)
+
+
+def load_dsprites(resolution: int):
+    """dSprites at `resolution`: DeepMind's file when found (64x64 only), else rendered procedurally."""
+
+    def load(data_dir=None, download_ok=True) -> ImageDataset:
+        path = dsprites.locate_original(data_dir) if resolution == 64 else None
+        return _load_dsprites_cached(resolution, None if path is None else str(path))
+
+    return load
 
 
 def _where(path) -> str | None:
@@ -75,6 +91,20 @@ DATASETS = {
         "scikit-learn's digits, 1,500 + 297 images 1x8x8 (for instant tries)",
         load_digits,
         lambda data_dir=None: "scikit-learn",
+        "always available",
+    ),
+    "dsprites": DatasetSpec(
+        "dsprites",
+        "dSprites, 737,280 factor combinations 1x64x64, rendered per batch (DeepMind's .npz used if found)",
+        load_dsprites(64),
+        lambda data_dir=None: _where(dsprites.locate_original(data_dir)) or "rendered procedurally",
+        "always available",
+    ),
+    "dsprites-32": DatasetSpec(
+        "dsprites-32",
+        "dSprites rendered directly at 1x32x32, for CPU work",
+        load_dsprites(32),
+        lambda data_dir=None: "rendered procedurally",
         "always available",
     ),
 }

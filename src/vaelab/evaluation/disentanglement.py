@@ -39,15 +39,24 @@ def _names(factor_names: tuple[str, ...] | None, num_factors: int) -> tuple[str,
 
 # --- MIG: Chen et al. 2018, "Isolating Sources of Disentanglement in VAEs" -----------------------------
 
-def mig(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random.Generator, *,
-        num_train: int = 10_000, num_bins: int = 20, encode_batch: int = 1024) -> dict[str, float]:
+
+def mig(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    *,
+    num_train: int = 10_000,
+    num_bins: int = 20,
+    encode_batch: int = 1024,
+) -> dict[str, float]:
     """Mutual Information Gap on `num_train` samples, codes cut into `num_bins` equal-width bins."""
     codes, factors = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
     return mig_from_codes(codes, factors, num_bins=num_bins, factor_names=data.factor_names)
 
 
-def mig_from_codes(codes: np.ndarray, factors: np.ndarray, *, num_bins: int = 20,
-                   factor_names: tuple[str, ...] | None = None) -> dict[str, float]:
+def mig_from_codes(
+    codes: np.ndarray, factors: np.ndarray, *, num_bins: int = 20, factor_names: tuple[str, ...] | None = None
+) -> dict[str, float]:
     """MIG = 1/K sum_k (I(z_top1; v_k) - I(z_top2; v_k)) / H(v_k), z discretised into histogram bins.
 
     Returns "mig" and the gap of each factor, "mig/<factor name>".
@@ -57,8 +66,10 @@ def mig_from_codes(codes: np.ndarray, factors: np.ndarray, *, num_bins: int = 20
     entropy = np.array([discrete_entropy(factors[:, k]) for k in range(factors.shape[1])])  # (F,)
     if (entropy == 0).any():
         k = int(np.argmin(entropy))
-        raise DataError(f"factor {_names(factor_names, len(entropy))[k]} takes one value in the sample; "
-                        "MIG is undefined for it (leave single-valued factors out)")
+        raise DataError(
+            f"factor {_names(factor_names, len(entropy))[k]} takes one value in the sample; "
+            "MIG is undefined for it (leave single-valued factors out)"
+        )
     top = np.sort(m, axis=0)[::-1]  # (d, F), largest first
     gaps = (top[0] - top[1]) / entropy
     names = _names(factor_names, len(gaps))
@@ -71,16 +82,24 @@ def mig_from_codes(codes: np.ndarray, factors: np.ndarray, *, num_bins: int = 20
 SAP_SVM_C = 0.01  # the reference's LinearSVC(C=0.01, class_weight="balanced") per latent and factor
 
 
-def sap(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random.Generator, *,
-        num_train: int = 10_000, num_test: int = 5_000, encode_batch: int = 1024) -> dict[str, float]:
+def sap(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    *,
+    num_train: int = 10_000,
+    num_test: int = 5_000,
+    encode_batch: int = 1024,
+) -> dict[str, float]:
     """Separated Attribute Predictability, discrete-factor version (classification accuracy)."""
     train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
     test = sample_factor_codes(data, representation_fn, num_test, rng, encode_batch)
     return sap_from_codes(*train, *test)
 
 
-def sap_from_codes(codes_train: np.ndarray, factors_train: np.ndarray,
-                   codes_test: np.ndarray, factors_test: np.ndarray) -> dict[str, float]:
+def sap_from_codes(
+    codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray
+) -> dict[str, float]:
     """SAP = 1/K sum_k (S_top1,k - S_top2,k), S_ik the test accuracy of a linear SVM predicting factor k
     from latent i alone."""
     codes_train, factors_train = check_codes(codes_train, factors_train, min_latents=2)
@@ -95,13 +114,14 @@ def sap_from_codes(codes_train: np.ndarray, factors_train: np.ndarray,
             svm = LinearSVC(C=SAP_SVM_C, class_weight="balanced")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                svm.fit(codes_train[:, i:i + 1], factors_train[:, k])
-            score[i, k] = np.mean(svm.predict(codes_test[:, i:i + 1]) == factors_test[:, k])
+                svm.fit(codes_train[:, i : i + 1], factors_train[:, k])
+            score[i, k] = np.mean(svm.predict(codes_test[:, i : i + 1]) == factors_test[:, k])
     top = np.sort(score, axis=0)[::-1]
     return {"sap": float(np.mean(top[0] - top[1]))}
 
 
 # --- DCI: Eastwood & Williams 2018, "A Framework for the Quantitative Evaluation of Disentangled ..." ---
+
 
 def _gbt(seed: int) -> GradientBoostingClassifier:
     # the reference: scikit-learn's defaults (100 trees of depth 3); slow on 10,000 points x 40 classes
@@ -111,16 +131,22 @@ def _gbt(seed: int) -> GradientBoostingClassifier:
 def _random_forest(seed: int) -> RandomForestClassifier:
     # a faster stand-in: every split weighs all latents (so a useless latent is rarely chosen) and the
     # depth limit stops the trees from fitting noise with the leftover latents, which deep trees do
-    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=2,
-                                  random_state=seed)
+    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=2, random_state=seed)
 
 
 IMPORTANCE_ESTIMATORS: dict[str, Callable[[int], object]] = {"gbt": _gbt, "random_forest": _random_forest}
 
 
-def dci(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random.Generator, *,
-        num_train: int = 10_000, num_test: int = 5_000, importance: str = "gbt",
-        encode_batch: int = 1024) -> dict[str, float]:
+def dci(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    *,
+    num_train: int = 10_000,
+    num_test: int = 5_000,
+    importance: str = "gbt",
+    encode_batch: int = 1024,
+) -> dict[str, float]:
     """Disentanglement, completeness and informativeness.
 
     `importance` picks the classifiers whose feature importances fill the matrix R (d, F):
@@ -135,8 +161,15 @@ def dci(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random
     return dci_from_codes(*train, *test, importance=importance, seed=seed_from(rng))
 
 
-def dci_from_codes(codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray,
-                   factors_test: np.ndarray, *, importance: str = "gbt", seed: int = 0) -> dict[str, float]:
+def dci_from_codes(
+    codes_train: np.ndarray,
+    factors_train: np.ndarray,
+    codes_test: np.ndarray,
+    factors_test: np.ndarray,
+    *,
+    importance: str = "gbt",
+    seed: int = 0,
+) -> dict[str, float]:
     """DCI from arrays: one classifier per factor gives a column of R and the train/test accuracy
     (the reference reports accuracy as "informativeness")."""
     check_choice("dci importance", importance, IMPORTANCE_ESTIMATORS)

@@ -22,25 +22,31 @@ def encode(representation_fn: RepresentationFn, observations: torch.Tensor, enco
     """Codes (n, d) float64 of `observations`, `representation_fn` called on <= `encode_batch` at once."""
     parts = []
     for start in range(0, len(observations), encode_batch):
-        batch = observations[start:start + encode_batch]
+        batch = observations[start : start + encode_batch]
         with torch.no_grad():
             out = representation_fn(batch)
         if isinstance(out, torch.Tensor):
             out = out.detach().cpu().numpy()
         out = np.asarray(out, dtype=np.float64)
         if out.ndim != 2 or len(out) != len(batch):
-            raise ConfigError(f"representation_fn must return an array (n, d) for n observations "
-                              f"(got shape {out.shape} for n = {len(batch)})")
+            raise ConfigError(
+                f"representation_fn must return an array (n, d) for n observations "
+                f"(got shape {out.shape} for n = {len(batch)})"
+            )
         parts.append(out)
     codes = np.concatenate(parts) if parts else np.zeros((0, 0))
     if not np.isfinite(codes).all():
-        raise ConfigError("representation_fn returned NaN or infinity; "
-                          "the model that made the codes has diverged")
+        raise ConfigError("representation_fn returned NaN or infinity; the model that made the codes has diverged")
     return codes
 
 
-def sample_factor_codes(data: FactorDataset, representation_fn: RepresentationFn, num_points: int,
-                        rng: np.random.Generator, encode_batch: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def sample_factor_codes(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    num_points: int,
+    rng: np.random.Generator,
+    encode_batch: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
     """`num_points` uniform factor draws and their codes: (codes (n, d), factors (n, F))."""
     check_positive("num_points", num_points)
     check_positive("encode_batch", encode_batch)
@@ -90,20 +96,20 @@ def discrete_entropy(a: np.ndarray) -> float:
 def mutual_info_matrix(discrete_codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """I(z_i; v_k) for every latent i and factor k: (n, d), (n, F) -> (d, F)."""
     d, num_factors = discrete_codes.shape[1], factors.shape[1]
-    return np.array([[discrete_mutual_info(discrete_codes[:, i], factors[:, k]) for k in range(num_factors)]
-                     for i in range(d)])
+    return np.array(
+        [[discrete_mutual_info(discrete_codes[:, i], factors[:, k]) for k in range(num_factors)] for i in range(d)]
+    )
 
 
-def check_codes(codes: np.ndarray, factors: np.ndarray,
-                min_latents: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def check_codes(codes: np.ndarray, factors: np.ndarray, min_latents: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Codes (n, d) float64 and factors (n, F) int64 with matching n, or a one-line ConfigError."""
     codes, factors = np.asarray(codes, dtype=np.float64), np.asarray(factors)
     if codes.ndim != 2 or factors.ndim != 2 or len(codes) != len(factors) or len(codes) == 0:
-        raise ConfigError(f"codes must be (n, d) and factors (n, F) with the same n > 0 "
-                          f"(got {codes.shape} and {factors.shape})")
+        raise ConfigError(
+            f"codes must be (n, d) and factors (n, F) with the same n > 0 (got {codes.shape} and {factors.shape})"
+        )
     if codes.shape[1] < min_latents:
-        raise ConfigError(f"this metric needs at least {min_latents} latent dimensions "
-                          f"(got {codes.shape[1]})")
+        raise ConfigError(f"this metric needs at least {min_latents} latent dimensions (got {codes.shape[1]})")
     if not np.issubdtype(factors.dtype, np.integer):
         raise ConfigError(f"factors must be integer indices (got dtype {factors.dtype})")
     return codes, factors.astype(np.int64)

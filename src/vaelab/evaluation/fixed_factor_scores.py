@@ -28,8 +28,9 @@ from vaelab.evaluation.factor_codes import (
 LOGISTIC_MAX_ITER = 1000  # lbfgs iterations for the beta-VAE score's classifier
 
 
-def _batches_fixing_one_factor(data: FactorDataset, rng: np.random.Generator, num_points: int,
-                               batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+def _batches_fixing_one_factor(
+    data: FactorDataset, rng: np.random.Generator, num_points: int, batch_size: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Factors (P, B, F) of P batches of B draws, in each one factor (k_p, returned (P,)) held fixed."""
     fixed = rng.integers(data.num_factors, size=num_points)  # (P,)
     factors = data.sample_factors(num_points * batch_size, rng).reshape(num_points, batch_size, -1)
@@ -38,8 +39,13 @@ def _batches_fixing_one_factor(data: FactorDataset, rng: np.random.Generator, nu
     return factors, fixed
 
 
-def _encode_batches(data: FactorDataset, representation_fn: RepresentationFn, factors: np.ndarray,
-                    rng: np.random.Generator, encode_batch: int) -> np.ndarray:
+def _encode_batches(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    factors: np.ndarray,
+    rng: np.random.Generator,
+    encode_batch: int,
+) -> np.ndarray:
     """Factors (P, B, F) -> codes (P, B, d)."""
     p, b, f = factors.shape
     observations: torch.Tensor = data.sample_observations_from_factors(factors.reshape(p * b, f), rng)
@@ -52,9 +58,17 @@ def _points_per_call(encode_batch: int, images_per_point: int) -> int:
 
 # --- beta-VAE score: Higgins et al. 2017, "beta-VAE: Learning Basic Visual Concepts ..." ----------------
 
-def beta_vae_score(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random.Generator, *,
-                   batch_size: int = 64, num_train: int = 10_000, num_eval: int = 5_000,
-                   encode_batch: int = 1024) -> dict[str, float]:
+
+def beta_vae_score(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    *,
+    batch_size: int = 64,
+    num_train: int = 10_000,
+    num_eval: int = 5_000,
+    encode_batch: int = 1024,
+) -> dict[str, float]:
     """Accuracy of a logistic regression predicting the fixed factor k from mean_b |z1_b - z2_b|,
     (z1_b, z2_b) the codes of `batch_size` pairs of draws that share factor k.
 
@@ -66,8 +80,7 @@ def beta_vae_score(data: FactorDataset, representation_fn: RepresentationFn, rng
     for name, value in (("batch_size", batch_size), ("num_train", num_train), ("num_eval", num_eval)):
         check_positive(name, value)
     x_train, y_train = _beta_vae_points(data, representation_fn, rng, batch_size, num_train, encode_batch)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=LOGISTIC_MAX_ITER,
-                                                               random_state=seed_from(rng)))
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=LOGISTIC_MAX_ITER, random_state=seed_from(rng)))
     model.fit(x_train, y_train)
     x_eval, y_eval = _beta_vae_points(data, representation_fn, rng, batch_size, num_eval, encode_batch)
     return {
@@ -95,10 +108,19 @@ def _beta_vae_points(data, representation_fn, rng, batch_size, num_points, encod
 
 # --- FactorVAE score: Kim & Mnih 2018, "Disentangling by Factorising" ---------------------------------
 
-def factor_vae_score(data: FactorDataset, representation_fn: RepresentationFn, rng: np.random.Generator, *,
-                     batch_size: int = 64, num_train: int = 10_000, num_eval: int = 5_000,
-                     num_variance_estimate: int = 10_000, prune_threshold: float = 0.05,
-                     encode_batch: int = 1024) -> dict[str, float]:
+
+def factor_vae_score(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    *,
+    batch_size: int = 64,
+    num_train: int = 10_000,
+    num_eval: int = 5_000,
+    num_variance_estimate: int = 10_000,
+    prune_threshold: float = 0.05,
+    encode_batch: int = 1024,
+) -> dict[str, float]:
     """Accuracy of the majority-vote classifier latent -> factor.
 
     Latents whose std over `num_variance_estimate` draws is below `prune_threshold` are pruned (collapsed
@@ -107,8 +129,12 @@ def factor_vae_score(data: FactorDataset, representation_fn: RepresentationFn, r
     each latent to the factor it received most training votes for. Returns "train_accuracy",
     "eval_accuracy" and "num_active_dims" (the reference returns the number of all dims there).
     """
-    for name, value in (("batch_size", batch_size), ("num_train", num_train), ("num_eval", num_eval),
-                        ("num_variance_estimate", num_variance_estimate)):
+    for name, value in (
+        ("batch_size", batch_size),
+        ("num_train", num_train),
+        ("num_eval", num_eval),
+        ("num_variance_estimate", num_variance_estimate),
+    ):
         check_positive(name, value)
     check_range("batch_size (a variance needs two points)", batch_size, 2)
     check_range("prune_threshold", prune_threshold, 0.0)
@@ -117,11 +143,11 @@ def factor_vae_score(data: FactorDataset, representation_fn: RepresentationFn, r
     active = np.flatnonzero(np.sqrt(global_var) >= prune_threshold)
     if len(active) == 0:
         return {"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0.0}
-    train_votes = _factor_vae_votes(data, representation_fn, rng, batch_size, num_train, encode_batch,
-                                    global_var, active)
+    train_votes = _factor_vae_votes(
+        data, representation_fn, rng, batch_size, num_train, encode_batch, global_var, active
+    )
     classifier = np.argmax(train_votes, axis=0)  # (d,): latent -> factor
-    eval_votes = _factor_vae_votes(data, representation_fn, rng, batch_size, num_eval, encode_batch,
-                                   global_var, active)
+    eval_votes = _factor_vae_votes(data, representation_fn, rng, batch_size, num_eval, encode_batch, global_var, active)
     dims = np.arange(len(global_var))
     return {
         "train_accuracy": float(train_votes[classifier, dims].sum() / train_votes.sum()),

@@ -44,9 +44,8 @@ def iwae_log_likelihood(
         s = min(chunk, num_samples - drawn)
         eps = torch.randn((s, *mu.shape), generator=generator, device=generator.device if generator else mu.device)
         z = mu + std * eps.to(mu.device)  # (S, B, D)
-        log_w = (
-            decode_log_prob(x, z) + log_normal(z, torch.zeros_like(z), torch.zeros_like(z)) - log_normal(z, mu, logvar)
-        )  # (S, B)
+        log_prior = -0.5 * (LOG_2PI + z.pow(2)).sum(-1)  # log N(z; 0, I)
+        log_w = decode_log_prob(x, z) + log_prior - log_normal(z, mu, logvar)  # (S, B)
         part = torch.logsumexp(log_w.double(), dim=0)
         total = part if total is None else torch.logaddexp(total, part)
         drawn += s

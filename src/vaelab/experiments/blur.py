@@ -15,12 +15,13 @@ import torch
 
 from vaelab.evaluation import samples as sample_metrics
 from vaelab.experiments.common import (
+    SHARED_EPOCHS,
     Context,
     aggregate,
     claim,
     fmt,
     profile_data,
-    seeded,
+    seeded_groups,
     verdict_all,
     write_results,
 )
@@ -30,7 +31,7 @@ from vaelab.experiments.runs import prior_samples
 from vaelab.viz.grid import save_grid
 
 NAME, TITLE = "blur", "Blurry samples: sharpness and Frechet distance"
-EPOCHS = {"tiny": 1, "quick": 10, "full": 50}
+EPOCHS = SHARED_EPOCHS
 IMAGES = {"tiny": 200, "quick": 2000, "full": 5000}
 # label: (run label, model fields, objective fields); the first is the reference VAE of claim C5.
 MODELS = {
@@ -46,17 +47,19 @@ def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
     n = IMAGES[ctx.profile]
-    runs = {
-        label: seeded(
-            ctx,
+    specs = {
+        label: (
             run_label,
-            data=profile_data(ctx),
-            model={**Z20, **model},
-            objective=obj,
-            train={"epochs": EPOCHS[ctx.profile]},
+            {
+                "data": profile_data(ctx),
+                "model": {**Z20, **model},
+                "objective": obj,
+                "train": {"epochs": EPOCHS[ctx.profile]},
+            },
         )
         for label, (run_label, model, obj) in MODELS.items()
     }
+    runs = seeded_groups(ctx, specs)
     first = next(iter(runs.values()))[0]
     clf = ctx.classifier(first.dataset, first.device)
     real = next(first.batches("test", batch_size=n).epoch(0)).cpu()

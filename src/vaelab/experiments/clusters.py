@@ -13,13 +13,14 @@ import numpy as np
 from vaelab.evaluation.embedding import tsne
 from vaelab.experiments.common import (
     INCONCLUSIVE,
+    SHARED_EPOCHS,
     SUPPORTED,
     Context,
     aggregate,
     claim,
     fmt,
     profile_data,
-    seeded,
+    seeded_groups,
     write_results,
 )
 from vaelab.experiments.generation import VAE_Z2
@@ -31,7 +32,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
 NAME, TITLE = "clusters", "Cluster formation: autoencoder versus VAE"
-EPOCHS = {"tiny": 1, "quick": 10, "full": 50}
+EPOCHS = SHARED_EPOCHS
 KINDS = {"AE": "ae", "VAE": "vae"}
 MEASURES = ["silhouette", "kmeans_nmi", "kmeans_ari", "knn_accuracy", "linear_probe_accuracy"]
 
@@ -40,14 +41,15 @@ def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
     train, data = {"epochs": EPOCHS[ctx.profile]}, profile_data(ctx)
-    runs = {
-        name: seeded(ctx, f"{kind}-z20", data=data, model={**Z20, "kind": kind}, train=train)
-        for name, kind in KINDS.items()
-    }
-    runs_2d = {
-        name: seeded(ctx, f"{kind}-z2", seeds=1, data=data, model={**VAE_Z2, "kind": kind}, train=train)
-        for name, kind in KINDS.items()
-    }
+
+    def specs(size: str, model: dict) -> dict:
+        return {
+            name: (f"{kind}-{size}", {"data": data, "model": {**model, "kind": kind}, "train": train})
+            for name, kind in KINDS.items()
+        }
+
+    runs = seeded_groups(ctx, specs("z20", Z20))
+    runs_2d = seeded_groups(ctx, specs("z2", VAE_Z2), seeds=1)
     n = TSNE_POINTS[ctx.profile]
     per_seed = {name: [latent_quality(s, limit=n) for s in setups] for name, setups in runs.items()}
     metrics = {f"{m}[{name}]": aggregate([r[m] for r in rs]) for name, rs in per_seed.items() for m in MEASURES}

@@ -32,6 +32,9 @@ from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup, build
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
+# Epochs of the MNIST-sized models that several experiments share (the 784-400-20 VAE and AE, beta 4, the
+# 2-D VAE): one value, so a run trained for one experiment is reused by the others.
+SHARED_EPOCHS = {"tiny": 1, "quick": 6, "full": 50}
 CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
 
 
@@ -120,7 +123,7 @@ def train_groups(ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[Ru
     todo, seen = [], set()
     for jobs in named.values():
         for cfg, run_dir in jobs:
-            if run_dir not in seen and (ctx.force or not _finished_with(run_dir, cfg)):
+            if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
                 todo.append((cfg, run_dir))
             seen.add(run_dir)
     train_jobs(todo, ctx.workers, ctx.quiet)
@@ -133,10 +136,18 @@ def _seed_label(label: str, cfg: RunConfig, count: int) -> str:
 
 def seeded(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[Setup]:
     """The same config trained once per seed of the context (the first `seeds` of them, if given)."""
-    return train_groups(ctx, {label: group_configs(ctx, label, seeds, **sections)})[label]
+    return seeded_groups(ctx, {label: (label, sections)}, seeds)[label]
 
 
-def _finished_with(run_dir: Path, cfg: RunConfig) -> bool:
+def seeded_groups(ctx: Context, specs: dict[str, tuple[str, dict]], seeds: int | None = None) -> dict[str, list[Setup]]:
+    """Several models, each trained once per seed, all in one pool: {name: (run label, sections)} ->
+    {name: setups}; `sections` as in run_config."""
+    configs = {run_label: group_configs(ctx, run_label, seeds, **sections) for run_label, sections in specs.values()}
+    trained = train_groups(ctx, configs)
+    return {name: trained[run_label] for name, (run_label, _) in specs.items()}
+
+
+def finished_with(run_dir: Path, cfg: RunConfig) -> bool:
     try:
         same = json.loads((run_dir / "config.json").read_text()) == json.loads(json.dumps(to_dict(cfg)))
         return same and bool(read_state(run_dir).get("finished"))

@@ -18,7 +18,7 @@ from vaelab.experiments.common import (
     claim,
     fmt,
     profile_data,
-    seeded,
+    seeded_groups,
     verdict_all,
     write_results,
 )
@@ -27,7 +27,7 @@ from vaelab.objectives.corruption import corrupt
 from vaelab.viz.grid import save_grid
 
 NAME, TITLE = "denoising", "Denoising autoencoders and the overcomplete identity"
-EPOCHS = {"tiny": 1, "quick": 5, "full": 30}
+EPOCHS = {"tiny": 1, "quick": 4, "full": 30}
 IMAGES = {"tiny": 200, "quick": 2000, "full": 10000}
 TRAIN_NOISE = 0.3  # the DAE's training corruption (Gaussian std on [0, 1] pixels)
 TEST_NOISE = (0.1, 0.3, 0.5)
@@ -38,17 +38,15 @@ def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
     train = {"epochs": EPOCHS[ctx.profile]}
-    runs = {
-        "plain AE": seeded(ctx, "ae-over", data=profile_data(ctx), model=OVERCOMPLETE, train=train),
-        "denoising AE": seeded(
-            ctx,
+    dae = {"corruption": "gaussian", "noise": TRAIN_NOISE}
+    specs = {
+        "plain AE": ("ae-over", {"data": profile_data(ctx), "model": OVERCOMPLETE, "train": train}),
+        "denoising AE": (
             "dae-over",
-            data=profile_data(ctx),
-            model=OVERCOMPLETE,
-            train=train,
-            objective={"corruption": "gaussian", "noise": TRAIN_NOISE},
+            {"data": profile_data(ctx), "model": OVERCOMPLETE, "train": train, "objective": dae},
         ),
     }
+    runs = seeded_groups(ctx, specs)
     n = IMAGES[ctx.profile]
     clean = next(runs["plain AE"][0].batches("test", batch_size=n).epoch(0)).cpu()
     noisy = {

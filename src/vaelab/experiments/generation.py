@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from vaelab.experiments.common import Context, aggregate, fmt, profile_data, seeded, write_results
+from vaelab.experiments.common import SHARED_EPOCHS, Context, aggregate, fmt, profile_data, seeded_groups, write_results
 from vaelab.experiments.latents import encode_split, interpolations, manifold_grid
 from vaelab.experiments.runs import evaluate_setup, prior_samples
 from vaelab.viz.export import export_decoder
@@ -18,7 +18,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
 NAME, TITLE = "generation", "Generating digits: prior samples, interpolations and the 2-D manifold"
-EPOCHS = {"tiny": 1, "quick": 10, "full": 50}
+EPOCHS = SHARED_EPOCHS
 VAE_Z20 = {"hidden": [400], "latent_dim": 20}  # the PyTorch examples' VAE
 VAE_Z2 = {"hidden": [512, 256], "latent_dim": 2}
 
@@ -28,8 +28,15 @@ def run(ctx: Context) -> dict:
     folder = ctx.folder(NAME)
     epochs, data = EPOCHS[ctx.profile], profile_data(ctx)
     train = {"epochs": epochs}
-    vaes = seeded(ctx, "vae-z20", data=data, model=VAE_Z20, train=train)
-    vaes_2d = seeded(ctx, "vae-z2", data=data, model=VAE_Z2, train=train)
+    runs = seeded_groups(
+        ctx,
+        {
+            "z20": ("vae-z20", {"data": data, "model": VAE_Z20, "train": train}),
+            "z2": ("vae-z2", {"data": data, "model": VAE_Z2, "train": train}),
+            "beta4": ("vae-z20-beta4", {"data": data, "model": VAE_Z20, "objective": {"beta": 4.0}, "train": train}),
+        },
+    )
+    vaes, vaes_2d = runs["z20"], runs["z2"]
     elbos = [evaluate_setup(s)["negative_elbo"] for s in vaes]
     elbos_2d = [evaluate_setup(s)["negative_elbo"] for s in vaes_2d]
     configs = {s.run_dir.name: s.cfg for s in vaes + vaes_2d}
@@ -40,7 +47,7 @@ def run(ctx: Context) -> dict:
     mu, labels, _ = encode_split(setup2, "test")
     save(scatter_panels([("test codes mu(x), 2-D VAE", mu)], labels, setup2.dataset.classes), folder / "latent-2d.png")
     export_plane(folder / "explorer-plane.js", setup2, mu, labels)
-    beta4 = seeded(ctx, "vae-z20-beta4", data=data, model=VAE_Z20, objective={"beta": 4.0}, train=train)[0]
+    beta4 = runs["beta4"][0]
     export_sliders(folder / "explorer-sliders.js", beta4)
     metrics = {"negative_elbo_z20": aggregate(elbos), "negative_elbo_z2": aggregate(elbos_2d)}
     table = {

@@ -22,8 +22,9 @@ from vaelab.experiments.common import (
     aggregate,
     claim,
     fmt,
+    group_configs,
     profile_data,
-    seeded,
+    train_groups,
     write_results,
 )
 from vaelab.experiments.latents import encode_split
@@ -33,7 +34,7 @@ from vaelab.training.run_dir import read_metrics
 from vaelab.viz.plots import curves, save
 
 NAME, TITLE = "kl-annealing", "KL warm-up, cyclical and capacity annealing: training stability"
-EPOCHS = {"tiny": 2, "quick": 8, "full": 40}
+EPOCHS = {"tiny": 2, "quick": 6, "full": 40}
 SEEDS = {"tiny": 1, "quick": 3, "full": 5}  # stability needs a spread, so more seeds than other experiments
 MODEL = {"hidden": [400], "latent_dim": 32}
 NLL_SAMPLES = {"tiny": 10, "quick": 200, "full": 1000}
@@ -56,17 +57,15 @@ def run(ctx: Context) -> dict:
     folder = ctx.folder(NAME)
     epochs = EPOCHS[ctx.profile]
     ctx_seeds = dataclasses.replace(ctx, seeds=max(ctx.seeds, SEEDS[ctx.profile]))
-    runs = {
-        name: seeded(
-            ctx_seeds,
-            f"vae-anneal-{name.split()[0]}",
-            data=profile_data(ctx),
-            model=MODEL,
-            objective=obj,
-            train={"epochs": epochs},
+    labels = {name: f"vae-anneal-{name.split()[0]}" for name in schedules(epochs)}
+    groups = {
+        labels[name]: group_configs(
+            ctx_seeds, labels[name], data=profile_data(ctx), model=MODEL, objective=obj, train={"epochs": epochs}
         )
         for name, obj in schedules(epochs).items()
     }
+    trained = train_groups(ctx_seeds, groups)  # all schedules and seeds at once, in ctx.workers processes
+    runs = {name: trained[label] for name, label in labels.items()}
     history = {name: [read_metrics(s.run_dir) for s in setups] for name, setups in runs.items()}
     per_seed = {name: [measure(s, ctx) for s in setups] for name, setups in runs.items()}
     for name, hs in history.items():

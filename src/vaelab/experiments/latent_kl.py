@@ -12,12 +12,13 @@ import time
 from vaelab.evaluation.embedding import tsne
 from vaelab.experiments.common import (
     DESCRIPTIVE,
+    SHARED_EPOCHS,
     Context,
     aggregate,
     claim,
     fmt,
     profile_data,
-    seeded,
+    seeded_groups,
     verdict_all,
     write_results,
 )
@@ -28,7 +29,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
 NAME, TITLE = "latent-kl", "The latent space with and without the KL term"
-EPOCHS = {"tiny": 1, "quick": 10, "full": 50}
+EPOCHS = SHARED_EPOCHS
 TSNE_POINTS = {"tiny": 300, "quick": 5000, "full": 10000}
 MODEL = {"hidden": [400], "latent_dim": 20}
 VARIANTS = {"with KL (beta = 1)": 1.0, "without KL (beta = 0)": 0.0}
@@ -37,17 +38,19 @@ VARIANTS = {"with KL (beta = 1)": 1.0, "without KL (beta = 0)": 0.0}
 def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
-    runs = {
-        label: seeded(
-            ctx,
+    specs = {
+        label: (
             "vae-z20" if beta == 1.0 else "vae-z20-beta0",
-            data=profile_data(ctx),
-            model=MODEL,
-            objective={} if beta == 1.0 else {"beta": beta},
-            train={"epochs": EPOCHS[ctx.profile]},
+            {
+                "data": profile_data(ctx),
+                "model": MODEL,
+                "objective": {} if beta == 1.0 else {"beta": beta},
+                "train": {"epochs": EPOCHS[ctx.profile]},
+            },
         )
         for label, beta in VARIANTS.items()
     }
+    runs = seeded_groups(ctx, specs)
     clf = ctx.classifier(runs["with KL (beta = 1)"][0].dataset, runs["with KL (beta = 1)"][0].device)
     per_seed = {label: [measure(s, ctx, clf) for s in setups] for label, setups in runs.items()}
     keys = per_seed["with KL (beta = 1)"][0].keys()

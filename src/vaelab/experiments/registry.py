@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from vaelab.experiments import blur, clusters, denoising, generation, kl_annealing, latent_kl, sparsity
+from vaelab.experiments import (
+    beta_disentangle,
+    blur,
+    clusters,
+    denoising,
+    generation,
+    kl_annealing,
+    latent_kl,
+    sparsity,
+)
 
 EXPERIMENTS = {
     "latent-kl": latent_kl.run,
     "clusters": clusters.run,
     "kl-annealing": kl_annealing.run,
     "blur": blur.run,
+    "beta-disentangle": beta_disentangle.run,
     "denoising": denoising.run,
     "sparsity": sparsity.run,
     "generation": generation.run,

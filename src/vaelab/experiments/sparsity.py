@@ -21,7 +21,7 @@ from vaelab.experiments.common import (
     claim,
     fmt,
     profile_data,
-    seeded,
+    seeded_groups,
     verdict_all,
     write_results,
 )
@@ -31,7 +31,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import histograms, save
 
 NAME, TITLE = "sparsity", "Sparse autoencoders: few active units per input"
-EPOCHS = {"tiny": 1, "quick": 6, "full": 30}
+EPOCHS = {"tiny": 1, "quick": 4, "full": 30}
 CODE = {"kind": "ae", "hidden": [400], "latent_dim": 64}
 ACTIVE = {"relu": 1e-3, "sigmoid": 0.1}  # a unit counts as active above this activation
 # label: (run label, code activation, objective fields)
@@ -54,17 +54,19 @@ PAIRS = [
 def run(ctx: Context) -> dict:
     started = time.perf_counter()
     folder = ctx.folder(NAME)
-    runs = {
-        label: seeded(
-            ctx,
+    specs = {
+        label: (
             run_label,
-            data=profile_data(ctx),
-            model={**CODE, "code_activation": act},
-            objective=obj,
-            train={"epochs": EPOCHS[ctx.profile]},
+            {
+                "data": profile_data(ctx),
+                "model": {**CODE, "code_activation": act},
+                "objective": obj,
+                "train": {"epochs": EPOCHS[ctx.profile]},
+            },
         )
         for label, (run_label, act, obj) in MODELS.items()
     }
+    runs = seeded_groups(ctx, specs)
     per_seed, codes = {}, {}
     for label, setups in runs.items():
         threshold = ACTIVE[MODELS[label][1]]

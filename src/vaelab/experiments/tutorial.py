@@ -28,6 +28,7 @@ def run_tutorial(
     force: bool = False,
     seeds: int | None = None,
     only: list[str] | None = None,
+    workers: int = 1,
 ) -> Path:
     """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html."""
     out = Path(out)
@@ -40,6 +41,7 @@ def run_tutorial(
         quiet=quiet,
         force=force,
         first_seed=seed,
+        workers=workers,
     )
     names = [n for n in EXPERIMENT_ORDER if n in EXPERIMENTS and (not only or n in only)]
     jobs = [(name, ctx) for name in names]

@@ -99,10 +99,17 @@ class VAE(_Decoded):
         eps = noise.randn_like(mu)
         return mu + torch.exp(0.5 * logvar) * eps
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, samples: int = 1) -> dict[str, torch.Tensor]:
+        """One z per input; with samples = k > 1, k per input: z (B, k, D) and x_hat (B, k, C, H, W)."""
         mu, logvar = self.encode(x)
-        z = self.reparameterize(mu, logvar)
-        return {"mu": mu, "logvar": logvar, "z": z, **self.decoder_outputs(z)}
+        if samples == 1:
+            z = self.reparameterize(mu, logvar)
+            return {"mu": mu, "logvar": logvar, "z": z, **self.decoder_outputs(z)}
+        b, d = mu.shape
+        z = self.reparameterize(mu.unsqueeze(1).expand(b, samples, d), logvar.unsqueeze(1).expand(b, samples, d))
+        out = self.decoder_outputs(z.reshape(b * samples, d))
+        out["x_hat"] = out["x_hat"].view(b, samples, *out["x_hat"].shape[1:])
+        return {"mu": mu, "logvar": logvar, "z": z, **out}
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z ~ N(0, I): (n, D) on the model's device (drawn on the CPU so a CPU generator is reproducible)."""

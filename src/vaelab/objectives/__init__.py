@@ -10,16 +10,18 @@ from dataclasses import dataclass
 
 import torch
 
+from vaelab.errors import ConfigError
 from vaelab.objectives import schedules
 from vaelab.objectives.config import ObjectiveConfig
 from vaelab.objectives.corruption import corrupt
 from vaelab.objectives.divergences import gaussian_kl
 from vaelab.objectives.elbo import elbo
+from vaelab.objectives.iwae import iwae
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 from vaelab.objectives.reconstruction import reconstruction
 from vaelab.objectives.tcvae import tcvae
 
-OBJECTIVE_FUNCTIONS = {"elbo": elbo, "reconstruction": reconstruction, "tcvae": tcvae}
+OBJECTIVE_FUNCTIONS = {"elbo": elbo, "reconstruction": reconstruction, "tcvae": tcvae, "iwae": iwae}
 DEFAULT_FOR_MODEL = {"vae": "elbo", "ae": "reconstruction"}
 
 
@@ -28,7 +30,7 @@ class Objective:
     """An objective with its settings bound: call it as objective(x, out, t)."""
 
     cfg: ObjectiveConfig
-    name: str  # "elbo", "reconstruction" or "tcvae"
+    name: str  # "elbo", "reconstruction", "tcvae" or "iwae"
     likelihood: str
     total_epochs: float
     dataset_size: int = 60_000  # tcvae's minibatch-weighted sampling needs N
@@ -49,8 +51,19 @@ class Objective:
             return None
         return schedules.capacity(t, self.cfg.capacity_max, self.cfg.capacity_epochs)
 
+    @property
+    def samples(self) -> int:
+        """z samples per input the model must draw: k for iwae, else 1."""
+        return self.cfg.k if self.name == "iwae" else 1
+
+    def outputs(self, model: torch.nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """model(x), asking for `samples` z per input when the objective needs several."""
+        return model(x) if self.samples == 1 else model(x, samples=self.samples)
+
     def __call__(self, x: torch.Tensor, out: dict[str, torch.Tensor], t: float) -> dict[str, torch.Tensor]:
         cfg = self.cfg
+        if self.name == "iwae":
+            return iwae(x, out, self.likelihood)
         if self.name == "tcvae":
             return tcvae(x, out, self.likelihood, self.dataset_size, self.kl_weight(t))
         if self.name == "elbo":
@@ -66,6 +79,8 @@ def make_objective(
     cfg: ObjectiveConfig, model_kind: str, likelihood: str, total_epochs: float, dataset_size: int = 60_000
 ) -> Objective:
     name = DEFAULT_FOR_MODEL[model_kind] if cfg.objective == "auto" else cfg.objective
+    if name in ("elbo", "tcvae", "iwae") and model_kind != "vae":
+        raise ConfigError(f"objective {name} needs a VAE (--model vae); an autoencoder trains with reconstruction")
     return Objective(cfg, name, likelihood, float(total_epochs), int(dataset_size))
 
 
@@ -77,6 +92,7 @@ __all__ = [
     "corrupt",
     "elbo",
     "gaussian_kl",
+    "iwae",
     "make_objective",
     "reconstruction",
     "schedules",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vaelab.config import check_choice, check_range, option
 from vaelab.errors import ConfigError
 
-OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae")
+OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae", "iwae")
 KL_SCHEDULES = ("constant", "linear", "cyclical", "sigmoid")
 CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
 
@@ -16,13 +16,14 @@ CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
 class ObjectiveConfig:
     objective: str = option(
         "auto",
-        "elbo (vae), reconstruction (ae), or tcvae (beta-TCVAE: beta weighs the total correlation only); "
-        "auto picks elbo or reconstruction to fit the model",
+        "elbo (vae), reconstruction (ae), tcvae (beta-TCVAE: beta weighs the total correlation only), "
+        "iwae (the importance-weighted bound with k samples); auto picks elbo or reconstruction to fit the model",
         choices=OBJECTIVES,
     )
     beta: float = option(
         1.0, "weight on the KL term (beta-VAE: beta > 1; beta = 0 drops it); with tcvae, on the total correlation"
     )
+    k: int = option(5, "iwae: importance samples per input (k = 1 is the ELBO)", flag="k")
     kl_schedule: str = option(
         "constant",
         "how the KL weight rises: constant, linear warm-up, cyclical (Fu et al. 2019), sigmoid",
@@ -51,6 +52,7 @@ class ObjectiveConfig:
         check_range("objective.beta", self.beta, 0)
         check_range("objective.warmup_epochs", self.warmup_epochs, 0, low_open=True)
         check_range("objective.cycles", self.cycles, 1)
+        check_range("objective.k", self.k, 1)
         check_range("objective.cycle_ratio", self.cycle_ratio, 0, 1, low_open=True)
         check_range("objective.sigmoid_steepness", self.sigmoid_steepness, 0, low_open=True)
         check_range("objective.capacity_max", self.capacity_max, 0)

@@ -157,6 +157,59 @@ The denoising experiment measures it in PSNR and SSIM against the noisy input an
 )
 
 EXPERIMENT_INTROS = {
+    "latent-kl": """
+What does the KL term do to the latent space? We train the same 784-400-20 VAE twice: once with the full
+ELBO (beta = 1) and once with the KL term switched off (beta = 0), which leaves a plain autoencoder with
+noise injected into its codes. We then compare where the test codes land (t-SNE), how far their overall
+distribution sits from the prior N(0, I), and what the decoder makes of codes drawn from that prior.
+Without the KL term nothing tells the encoder where to put its codes, so the prior's samples fall where
+the decoder has never been trained.
+""",
+    "clusters": """
+Do autoencoders and VAEs organise data differently? A plain autoencoder and a VAE with the same network
+and latent size are trained on the same images. We look at the test codes with t-SNE, and measure how
+well the classes separate (silhouette, k-means agreement with the labels) and how much of the label a
+simple classifier can read from the codes. With a 2-D latent space we can also draw the codes and the
+decoded plane directly.
+""",
+    "kl-annealing": """
+The KL term can overwhelm the reconstruction term early in training, when the decoder is still poor, and
+push the posterior onto the prior before the latents carry any information. Annealing lets the weight on
+the KL term grow during training. We compare a constant weight, a linear warm-up, a cyclical schedule and
+capacity annealing over several seeds: the curves of each term, how much the final ELBO varies between
+seeds, sudden jumps of the validation loss, how many latent units end up in use, and the test
+log-likelihood.
+""",
+    "beta-disentangle": """
+dSprites images are made from five known factors: shape, scale, orientation and the two coordinates of
+the position. That lets us ask whether a latent dimension tracks one factor and ignores the others. We
+train the same VAE with several weights beta on the KL term and score each with the standard
+disentanglement metrics (MIG, the FactorVAE and beta-VAE scores, DCI disentanglement), next to its
+reconstruction cost. Traversals show what each latent does: we change one latent at a time and decode.
+On this CPU the models train on a small fraction of the steps the papers used, so read the numbers as a
+measurement of that budget, not of the method at convergence.
+""",
+    "blur": """
+VAE samples are often called blurry. Here real test images, reconstructions and prior samples sit side by
+side for VAEs with a Bernoulli decoder (beta 1 and 4), with Gaussian decoders (a fixed and a learned
+standard deviation), and for a plain autoencoder's reconstructions. Sharpness is measured by the variance
+of the Laplacian of each image; the Frechet distance compares the features that a small classifier,
+trained on the same data, extracts from generated and real images.
+""",
+    "denoising": """
+An autoencoder whose code is larger than its input can learn to copy the input, noise included. A
+denoising autoencoder is shown corrupted images and asked for the clean ones, so copying no longer works.
+Both models here have a 1,000-unit code for 784 pixels. We add Gaussian noise of several strengths to
+test images and measure how close each model's output is to the clean image (PSNR, SSIM), with the noisy
+image itself as the baseline to beat.
+""",
+    "sparsity": """
+A sparse autoencoder penalises the activity of its code units, not its weights, so each input is
+described by a few active units. We compare two penalties (L1 on ReLU codes, and a KL divergence to a low
+target rate on sigmoid codes) with plain autoencoders that have the same 64-unit code: how many units are
+active per input, how sparse the codes are, what reconstruction costs, and what each unit draws when the
+decoder is given that unit alone.
+""",
     "generation": """
 The 784-400-20 VAE of the PyTorch examples and a VAE with a 2-D latent space, trained on MNIST. Prior
 samples show the decoder working as a generative model; interpolations show that the space between two

@@ -13,6 +13,7 @@ from vaelab.objectives.config import ObjectiveConfig
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "exponential")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16")
 ON_NAN = ("stop", "skip")
 
 
@@ -32,6 +33,9 @@ class TrainConfig:
     grad_clip: float = option(0.0, "clip the gradient norm to this value (0: no clipping)")
     seed: int = option(0, "random seed: data order, initialisation, sampling")
     device: str = option("auto", "where to train: auto (a GPU when there is one), cpu, cuda, mps", choices=DEVICES)
+    precision: str = option(
+        "fp32", "fp32, or bf16 mixed precision (autocast; for GPUs with bfloat16, e.g. A100, H100)", choices=PRECISIONS
+    )
     threads: int = option(0, "CPU threads for torch (0: torch's default)")
     eval_batch_size: int = option(1000, "examples per batch when evaluating")
     checkpoint_every: int = option(0, "also checkpoint every N steps (0: at the end of each epoch only)")
@@ -50,6 +54,7 @@ class TrainConfig:
         check_range("train.grad_clip", self.grad_clip, 0)
         check_range("train.seed", self.seed, 0, 2**63 - 1)
         check_choice("train.device", self.device, DEVICES)
+        check_choice("train.precision", self.precision, PRECISIONS)
         check_range("train.threads", self.threads, 0, 1024)
         check_range("train.eval_batch_size", self.eval_batch_size, 1)
         check_range("train.checkpoint_every", self.checkpoint_every, 0)
@@ -66,7 +71,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         model, obj = self.model, self.objective
         chosen = {"vae": "elbo", "ae": "reconstruction"}[model.kind] if obj.objective == "auto" else obj.objective
-        if chosen in ("elbo", "tcvae") and model.kind != "vae":
+        if chosen in ("elbo", "tcvae", "iwae") and model.kind != "vae":
             raise ConfigError(
                 f"objective.objective {chosen} needs model vae (an ae has no q(z|x)); use --objective reconstruction"
             )

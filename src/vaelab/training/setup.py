@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -10,11 +10,14 @@ import torch
 from vaelab.data import load_dataset
 from vaelab.data.batches import Batches, Split, Splits, make_splits
 from vaelab.data.dataset import ImageDataset
+from vaelab.data.factor_batches import FactorBatches
 from vaelab.models import build_model
 from vaelab.objectives import Objective, make_objective
 from vaelab.training import distributed
 from vaelab.training.config import RunConfig
 from vaelab.training.device import resolve_device
+
+EVAL_BINARIZATION_SEED = 0  # held-out splits are binarized the same way whatever the run's seed, so runs compare
 
 
 @dataclass
@@ -27,16 +30,20 @@ class Setup:
     objective: Objective
     run_dir: Path | None = None  # where its weights live, once trained or loaded
 
-    def batches(self, split: str, shuffle: bool = False, batch_size: int | None = None) -> Batches:
-        """Batches over split "train", "val" or "test" in the run's input mode."""
+    def batches(self, split: str, shuffle: bool = False, batch_size: int | None = None) -> Batches | FactorBatches:
+        """Batches over split "train", "val" or "test" in the run's input mode. On a factor dataset the
+        shuffled training batches are rendered afresh from sampled factors."""
         part: Split = getattr(self.splits, split)
         size = batch_size or (self.cfg.train.batch_size if shuffle else self.cfg.train.eval_batch_size)
         rank, world = distributed.info() if shuffle else (0, 1)  # training batches are sharded under torchrun
+        if shuffle and split == "train" and self.dataset.factors is not None:
+            examples = self.cfg.data.subset or self.dataset.factors.num_combinations
+            return FactorBatches(self.dataset.factors, examples, size, self.cfg.train.seed, self.device, rank, world)
         return Batches(
             part.images,
             size,
             self.cfg.data.input_mode,
-            seed=self.cfg.train.seed,
+            seed=self.cfg.train.seed if shuffle else EVAL_BINARIZATION_SEED,
             shuffle=shuffle,
             device=self.device,
             labels=part.labels,
@@ -51,10 +58,10 @@ def build(cfg: RunConfig, download: bool = True) -> Setup:
         torch.set_num_threads(cfg.train.threads)
     device = distributed.local_device() or resolve_device(cfg.train.device)
     dataset = load_dataset(cfg.data.dataset, cfg.data.data_dir, download=download)
-    splits = make_splits(dataset, cfg.data, cfg.train.seed)
+    factors = dataset.factors  # a factor dataset: data.subset counts the examples drawn per epoch
+    splits = make_splits(dataset, replace(cfg.data, subset=0) if factors else cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, dataset.image_shape).to(device)
-    objective = make_objective(
-        cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, dataset_size=len(splits.train.images)
-    )
+    size = factors.num_combinations if factors else len(splits.train.images)
+    objective = make_objective(cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, size)
     return Setup(cfg, dataset, splits, device, model, objective)

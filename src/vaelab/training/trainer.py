@@ -29,6 +29,7 @@ from vaelab.data.batches import Batches
 from vaelab.errors import VaelabError
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
+from vaelab.training.device import autocast
 from vaelab.training.optim import build_optimizer, lr_factor
 from vaelab.training.resume import Position, restore, save
 from vaelab.training.run_dir import append_metrics, truncate_metrics
@@ -59,7 +60,7 @@ def mean_terms(
     with torch.random.fork_rng(devices=[] if batches.device.type == "cpu" else [batches.device]):
         torch.manual_seed(seed)
         for x in batches.epoch(0):
-            terms = objective(x, model(objective.corrupt(x)), t)
+            terms = objective(x, objective.outputs(model, objective.corrupt(x)), t)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0) + v.double().sum()
     model.train(was_training)
@@ -112,6 +113,8 @@ def fit(
     run_dir = run_dir if rank == 0 else None  # rank 0 alone writes
     quiet = quiet or rank != 0
     optimizer = build_optimizer(model, cfg, device)
+    precision = cfg.precision
+    autocast(device, precision)  # refuse an unsupported precision before the first step
     pos = Position()
     if resume:
         pos = restore(run_dir, model, optimizer, device)
@@ -136,8 +139,10 @@ def fit(
                     factor = lr_factor(cfg, pos.step / total_steps)
                     for group, base in zip(optimizer.param_groups, base_lrs):
                         group["lr"] = base * factor
-                with noise.shard(offset, total) if world > 1 else contextlib.nullcontext():
-                    terms = objective(x, net(objective.corrupt(x)), t)
+                with noise.shard(offset, total) if world > 1 else contextlib.nullcontext(), autocast(device, precision):
+                    terms = objective(x, objective.outputs(net, objective.corrupt(x)), t)
+                if precision != "fp32":  # sum the terms in fp32 whatever autocast computed them in
+                    terms = {k: v.float() for k, v in terms.items()}
                 loss = terms["loss"].sum() * (world / total)  # DDP averages over processes: the global mean
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -20,8 +20,7 @@ from vaelab.errors import ConfigError
 Decoder = Callable[[torch.Tensor], torch.Tensor]
 
 
-def traversal_grid(decode: Decoder, z: torch.Tensor, dims: Sequence[int],
-                   values: torch.Tensor) -> torch.Tensor:
+def traversal_grid(decode: Decoder, z: torch.Tensor, dims: Sequence[int], values: torch.Tensor) -> torch.Tensor:
     """Decoded traversals: (len(dims), K, C, H, W), row r sweeping z[dims[r]] over `values` (K,)."""
     z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)
     values = torch.as_tensor(values, dtype=torch.float32)
@@ -39,9 +38,15 @@ def traversal_grid(decode: Decoder, z: torch.Tensor, dims: Sequence[int],
     return images.reshape(len(dims), len(values), *images.shape[1:])
 
 
-def traversal_figure(decode: Decoder, z: torch.Tensor, dims: Sequence[int] | None = None,
-                     num_values: int = 9, limit: float = 3.0, kl_per_dim: Sequence[float] | None = None,
-                     cell_inches: float = 0.8) -> Figure:
+def traversal_figure(
+    decode: Decoder,
+    z: torch.Tensor,
+    dims: Sequence[int] | None = None,
+    num_values: int = 9,
+    limit: float = 3.0,
+    kl_per_dim: Sequence[float] | None = None,
+    cell_inches: float = 0.8,
+) -> Figure:
     """Latent traversal figure: rows = latent dims, columns = values linspace(-limit, limit, num_values).
 
     `decode` maps codes (n, D) to images (n, C, H, W) in [0, 1]; `z` (D,) is the base point (e.g. the
@@ -93,8 +98,7 @@ def kl_per_dim_bar(kl_per_dim: Sequence[float], title: str | None = None) -> Fig
     return fig
 
 
-def metric_vs_beta(betas: Sequence[float], values_per_seed: dict[str, np.ndarray],
-                   spread: str = "std") -> Figure:
+def metric_vs_beta(betas: Sequence[float], values_per_seed: dict[str, np.ndarray], spread: str = "std") -> Figure:
     """Each metric's mean over seeds against beta (log scale), with a band of +-1 std or min..max.
 
     `values_per_seed[metric]` is (n_beta, n_seeds); NaN marks a missing run and is left out.
@@ -121,7 +125,8 @@ def metric_vs_beta(betas: Sequence[float], values_per_seed: dict[str, np.ndarray
     ax.minorticks_off()
     ax.set_xlabel("beta")
     ax.set_ylabel("score")
-    ax.legend(fontsize=8, title=f"mean, band: {'+-1 std' if spread == 'std' else 'min..max'} over seeds",
-              title_fontsize=7)
+    ax.legend(
+        fontsize=8, title=f"mean, band: {'+-1 std' if spread == 'std' else 'min..max'} over seeds", title_fontsize=7
+    )
     fig.tight_layout()
     return fig

@@ -1,0 +1,275 @@
+"""Test NLL against training time: Burda et al.'s one-stochastic-layer VAE on dynamically binarized MNIST.
+
+The network of Burda, Grosse & Salakhutdinov (2016, section 5): 784-200-200-50, tanh, a Bernoulli decoder,
+a Gaussian q(z|x) and the prior N(0, I), trained on the 60,000 training images binarized afresh every batch.
+It trains under a wall-clock budget (training steps only) and reports -log p(x) on the test set by the
+importance-weighted bound L_K, with `vaelab.experiments.measures.test_nll` (what `vaelab evaluate
+--nll-samples K` runs): cheap points along the way (default K=100 on the first 1,000 test images), and at
+the end K=5000 on all 10,000, timed separately from the budget. That last timing is also the speed
+measurement of the NLL estimate (images x K per second).
+
+Test images are binarized as `vaelab evaluate` binarizes them in dynamic mode: one Bernoulli draw per pixel
+with the intensity as probability, seeded by the run's seed (the first n images get the same draw whatever n).
+
+The learning-rate schedule must end when the budget does: one epoch of a throwaway copy of the model is
+timed first (its time comes off the budget), epochs = remaining budget / that epoch, and the run stops
+early, between epochs, if the machine turns slower (then `schedule_completed` is false).
+
+    python bench/nll.py --budget-minutes 60 [--recipe vae] [--eval-every-minutes 10] [--nll-samples 5000]
+    python bench/nll.py --smoke        # 1 epoch on 2,000 images, K=10 on 200, 1 thread: the same code path
+    python bench/nll.py --rate         # images x K per second of the estimate, extrapolated to K=5000 x 10,000
+    python bench/nll.py --compare      # one row per bench/results/nll-*.json: what each recipe gave
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import RESULTS, print_table, write_result  # noqa: E402
+from vaelab.config import from_dict, replace, to_dict  # noqa: E402
+from vaelab.experiments.measures import test_nll  # noqa: E402
+from vaelab.experiments.runs import evaluate_setup  # noqa: E402
+from vaelab.experiments.sweep import set_dotted  # noqa: E402
+from vaelab.training.config import RunConfig  # noqa: E402
+from vaelab.training.setup import Setup, build  # noqa: E402
+from vaelab.training.trainer import EVAL_SEED, fit  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"  # smoke results: git-ignored
+ANCHORS = {  # reported test -log p(x) in nats, dynamically binarized MNIST (Burda et al.: K = 5000, this network)
+    "Burda et al. 2016 VAE (3,280 epochs)": 86.76,
+    "Burda et al. 2016 IWAE k=50": 84.78,
+    "pythae VAE": 89.9,
+}
+TARGET = 87.5  # nats within the budget (issue)
+
+BASE = {
+    "data": {"dataset": "mnist", "input_mode": "dynamic", "val_size": 0},
+    "model": {"kind": "vae", "hidden": [200, 200], "latent_dim": 50, "activation": "tanh", "likelihood": "bernoulli"},
+    "objective": {"objective": "elbo"},
+    "train": {"optimizer": "adam", "batch_size": 128, "lr": 1e-3},
+}
+# Recipes override BASE, SECTION.FIELD -> value (as a sweep's grid does). Burda et al. ran Adam at
+# 1e-3 * 10^(-i/7) for 3^i epochs, i = 0..7: the rate falls tenfold over the run, so "exponential" with
+# lr_decay 0.1 is the smooth version of their schedule, squeezed into the budget.
+WARMUP = {"objective.kl_schedule": "linear", "objective.warmup_epochs": 10}
+RECIPES = {
+    "vae-constant": {},
+    "vae": {**WARMUP, "train.lr_schedule": "exponential", "train.lr_decay": 0.1},
+    "vae-cosine": {**WARMUP, "train.lr_schedule": "cosine"},
+    "vae-b256": {**WARMUP, "train.batch_size": 256, "train.lr": 2e-3, "train.lr_schedule": "cosine"},
+    "iwae5": {
+        "objective.objective": "iwae",
+        "objective.k": 5,
+        "train.lr_schedule": "exponential",
+        "train.lr_decay": 0.1,
+    },
+    "iwae5-cosine": {"objective.objective": "iwae", "objective.k": 5, "train.lr_schedule": "cosine"},
+}
+SMOKE = {"data.subset": 2000}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_config(recipe: str, seed: int, threads: int, smoke: bool = False) -> RunConfig:
+    data = json.loads(json.dumps(BASE))  # a deep copy of plain data
+    overrides = {**RECIPES[recipe], **(SMOKE if smoke else {}), "train.seed": seed, "train.threads": threads}
+    for key, value in overrides.items():
+        set_dotted(data, key, value)
+    return from_dict(RunConfig, data)
+
+
+def nll_point(setup: Setup, samples: int, images: int) -> dict:
+    """Mean -log p(x) by L_K (K = samples) on the first `images` test images, with its wall and CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    nll = test_nll(setup, samples, images, seed=EVAL_SEED)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "nll": nll,
+        "samples": samples,
+        "images": images,
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "rate": images * samples / wall,  # image-samples (one decoder pass each) per wall second
+    }
+
+
+def time_one_epoch(setup: Setup) -> float:
+    """Wall seconds of one epoch of a throwaway copy of the model (fit re-seeds, so the real run is unchanged)."""
+    started = time.perf_counter()
+    cfg = replace(setup.cfg.train, epochs=1)
+    fit(copy.deepcopy(setup.model), setup.objective, setup.batches("train", shuffle=True), None, cfg, quiet=True)
+    return time.perf_counter() - started
+
+
+class BudgetSpent(Exception):
+    """Raised from fit's on_epoch when the next epoch would end past the budget."""
+
+
+class Progress:
+    """fit's on_epoch: adds up training seconds (from `trained`, the calibration epoch), takes the curve's
+    cheap NLL points, logs once a minute, and stops training before an epoch that would overrun `budget`."""
+
+    def __init__(self, setup: Setup, trained: float, budget: float, every: float, samples: int, images: int):
+        self.setup, self.budget, self.every = setup, budget, every
+        self.samples, self.images = samples, images
+        self.trained, self.epochs, self.record = trained, 0, {}
+        self.points: list[dict] = []
+        self.next_point, self.next_log = trained + every, trained + 60.0
+
+    def __call__(self, record: dict) -> None:
+        self.trained += record["seconds"]
+        self.epochs, self.record = record["epoch"], record
+        if self.trained >= self.next_log:
+            where = f"{self.trained / 60:.1f} min  epoch {self.epochs}/{self.setup.cfg.train.epochs}"
+            log(f"{where}  loss {record['loss']:.2f}  lr {record['lr']:.2e}")
+            self.next_log = self.trained + 60.0
+        if self.trained >= self.next_point:
+            self.point(self.samples, self.images)
+            self.next_point = self.trained + self.every
+        if self.epochs < self.setup.cfg.train.epochs and self.trained + record["seconds"] > self.budget:
+            raise BudgetSpent
+
+    def point(self, samples: int, images: int) -> dict:
+        p = {"minutes": round(self.trained / 60, 3), "epochs": self.epochs, "lr": self.record.get("lr")}
+        p.update({"train_loss": self.record.get("loss"), **nll_point(self.setup, samples, images)})
+        log(f"  test NLL {p['nll']:.3f} (K={samples}, {images} images, {p['seconds']:.1f} s) at epoch {self.epochs}")
+        self.points.append(p)
+        return p
+
+
+def train_and_measure(args: argparse.Namespace) -> dict:
+    cfg = run_config(args.recipe, args.seed, args.threads, args.smoke)
+    setup = build(cfg)
+    budget = args.budget_minutes * 60
+    calibration = time_one_epoch(setup)
+    epochs = max(1, int((budget - calibration) // calibration))  # the first epoch is the slowest: a safe estimate
+    epochs = min(epochs, args.max_epochs) if args.max_epochs else epochs
+    log(f"{args.recipe}: one epoch {calibration:.2f} s -> {epochs} epochs in {(budget - calibration) / 60:.1f} min")
+    setup = build(replace(cfg, train=replace(cfg.train, epochs=epochs)))  # the schedules now span `epochs`
+    every = args.eval_every_minutes * 60
+    progress = Progress(setup, calibration, budget, every, args.curve_samples, args.curve_images)
+    try:
+        train = setup.batches("train", shuffle=True)
+        fit(setup.model, setup.objective, train, None, setup.cfg.train, quiet=True, on_epoch=progress)
+        completed = True
+    except BudgetSpent:
+        completed = False
+        log(f"budget spent after {progress.epochs} of {epochs} epochs: the schedule did not finish")
+    if not progress.points or progress.points[-1]["epochs"] != progress.epochs:
+        progress.point(args.curve_samples, args.curve_images)  # the cheap estimate beside the final one
+    final = progress.point(args.nll_samples, args.nll_images)
+    return {
+        "recipe": args.recipe,
+        "overrides": RECIPES[args.recipe],
+        "smoke": args.smoke,
+        "config": to_dict(setup.cfg),
+        "budget_minutes": args.budget_minutes,
+        "calibration_epoch_seconds": round(calibration, 3),
+        "epochs_planned": epochs,
+        "epochs_done": progress.epochs,
+        "schedule_completed": completed,
+        "training_minutes": round(progress.trained / 60, 3),  # the calibration epoch included, as in "points"
+        "test_binarization": "one Bernoulli draw per pixel seeded by train.seed, as `vaelab evaluate` (dynamic)",
+        "points": progress.points,
+        "final": final,
+        "test_negative_elbo": evaluate_setup(setup, "test")["negative_elbo"],
+        "anchors": ANCHORS,
+        "target": TARGET,
+        "met_target": final["nll"] <= TARGET,
+    }
+
+
+def report(result: dict) -> None:
+    final = result["final"]
+    rows = [[p["minutes"], p["epochs"], p["samples"], p["images"], p["nll"], p["seconds"]] for p in result["points"]]
+    done = f"{result['epochs_done']}/{result['epochs_planned']} epochs"
+    print(f"{result['recipe']}: {done}, {result['training_minutes']:.1f} min of training")
+    print_table(["minutes trained", "epochs", "K", "test images", "test NLL", "eval seconds"], rows)
+    print(f"\ntest -ELBO {result['test_negative_elbo']:.3f}; NLL (K={final['samples']}, {final['images']} images):")
+    print_table(["anchor", "nats", "this run - anchor"], [[k, v, final["nll"] - v] for k, v in ANCHORS.items()])
+    verdict = "met" if result["met_target"] else "NOT met"
+    print(f"\ntarget <= {TARGET} nats: {verdict} ({final['nll']:.3f}); NLL eval {final['seconds']:.1f} s")
+
+
+def measure_rate(args: argparse.Namespace) -> dict:
+    """The estimate's speed on an untrained network (its cost does not depend on the weights), extrapolated."""
+    setup = build(run_config("vae", args.seed, args.threads))
+    nll_point(setup, 10, 10)  # warm-up
+    p = nll_point(setup, args.rate_samples, args.rate_images)
+    full = args.nll_samples * args.nll_images
+    threads = setup.cfg.train.threads or "default"
+    log(f"K={p['samples']} x {p['images']} images, {threads} thread(s): {p['seconds']:.2f} s wall")
+    log(f"  {p['cpu_seconds']:.2f} s CPU (less than wall when other processes share the cores)")
+    per_sample_cpu = p["cpu_seconds"] / (p["images"] * p["samples"])
+    extrapolated = {  # seconds
+        f"wall at the measured rate ({threads} thread(s), machine as busy as now)": full / p["rate"],
+        "CPU time (all threads together)": full * per_sample_cpu,
+        "wall on 2 threads if the CPU time splits perfectly (idle machine)": full * per_sample_cpu / 2,
+    }
+    print(f"measured: {p['rate']:.0f} image-samples per wall second, {1 / per_sample_cpu:.0f} per CPU second")
+    print(f"EXTRAPOLATION to K={args.nll_samples} x {args.nll_images} images (not measured):")
+    print_table(["assumption", "minutes"], [[k, v / 60] for k, v in extrapolated.items()])
+    return {"measured": p, "threads": threads, "extrapolated_seconds": extrapolated}
+
+
+def compare() -> None:
+    rows = []
+    for path in sorted(RESULTS.glob("nll-*.json")):
+        r = json.loads(path.read_text())
+        if "final" in r:
+            f = r["final"]
+            rows.append([r["recipe"], r["training_minutes"], r["epochs_done"], f["samples"], f["images"], f["nll"]])
+    if not rows:
+        return print(f"no nll-RECIPE.json in {RESULTS} yet; run: python bench/nll.py --recipe NAME")
+    print_table(["recipe", "minutes", "epochs", "K", "test images", "test NLL"], rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget-minutes", type=float, default=60.0, help="wall-clock training budget (default 60)")
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="vae")
+    ap.add_argument(
+        "--eval-every-minutes", type=float, default=10.0, help="cheap NLL points this often (0: every epoch)"
+    )
+    ap.add_argument("--curve-samples", type=int, default=100, help="K of the cheap points (default 100)")
+    ap.add_argument("--curve-images", type=int, default=1000, help="test images of the cheap points (default 1000)")
+    ap.add_argument("--nll-samples", type=int, default=5000, help="K of the final NLL (default 5000)")
+    ap.add_argument("--nll-images", type=int, default=10_000, help="test images of the final NLL (default 10000)")
+    ap.add_argument("--max-epochs", type=int, default=0, help="cap on the planned epochs (0: the budget decides)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default; --smoke, --rate: 1)")
+    ap.add_argument("--smoke", action="store_true", help="1 epoch on 2,000 images, K=10 on 200 images, 1 thread")
+    ap.add_argument("--rate", action="store_true", help="measure the NLL estimate's speed and extrapolate")
+    ap.add_argument("--rate-samples", type=int, default=1000, help="--rate: K (default 1000)")
+    ap.add_argument("--rate-images", type=int, default=200, help="--rate: test images (default 200)")
+    ap.add_argument("--compare", action="store_true", help="tabulate bench/results/nll-*.json")
+    args = ap.parse_args()
+    if args.compare:
+        return compare()
+    if args.smoke or args.rate:
+        args.threads = args.threads or 1
+    if args.smoke:
+        args.max_epochs, args.eval_every_minutes = args.max_epochs or 1, 0.0
+        args.curve_samples = args.nll_samples = 10
+        args.curve_images = args.nll_images = 200
+    if args.rate:
+        result, name = measure_rate(args), "nll-rate"
+    else:
+        result, name = train_and_measure(args), f"nll-{args.recipe}"
+        report(result)
+    result["load_average"] = os.getloadavg()  # 1, 5, 15 minutes: other work on the machine slows every timing
+    path = write_result(name + ("-smoke" if args.smoke else ""), result, OUT if args.smoke else RESULTS)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

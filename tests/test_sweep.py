@@ -1,0 +1,62 @@
+"""vaelab sweep: a grid file expands to checked configs, trains in worker processes, skips finished runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vaelab.cli import main
+from vaelab.errors import ConfigError
+from vaelab.experiments.sweep import expand, read_sweep, run_name
+
+BASE = {
+    "data": {"dataset": "digits", "val_size": 100},
+    "model": {"hidden": [32], "latent_dim": 2},
+    "train": {"epochs": 1, "batch_size": 256},
+}
+
+
+def write(tmp_path, spec) -> str:
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(spec))
+    return str(path)
+
+
+def test_the_grid_expands_to_every_combination(tmp_path):
+    spec = read_sweep(write(tmp_path, {"base": BASE, "grid": {"objective.beta": [1, 4], "train.seed": [0, 1, 2]}}))
+    points = expand(spec)
+    assert [name for name, _, _ in points][:2] == ["beta1-seed0", "beta1-seed1"] and len(points) == 6
+    assert {(c.objective.beta, c.train.seed) for _, _, c in points} == {(b, s) for b in (1, 4) for s in (0, 1, 2)}
+    assert all(c.model.latent_dim == 2 for _, _, c in points)  # the base applies to every point
+    assert run_name({"model.hidden": [64, 32]}) == "hidden64x32"
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"base": BASE, "grid": {"objective.betta": [1]}}, "did you mean 'beta'"),
+        ({"base": BASE, "grid": {"objective.beta": 4}}, "must be a non-empty list"),
+        ({"base": BASE, "grdi": {}}, "did you mean 'grid'"),
+        ({"base": BASE, "grid": {"beta": [1]}}, "SECTION.FIELD"),
+        ({"base": BASE, "grid": {"objective.beta": [-1]}}, "objective.beta"),
+    ],
+)
+def test_a_bad_sweep_file_fails_before_anything_trains(tmp_path, spec, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        expand(read_sweep(write(tmp_path, spec)))
+    assert not (tmp_path / "out").exists()
+
+
+def test_sweep_trains_in_two_workers_then_skips_finished_runs(tmp_path, capsys):
+    path = write(tmp_path, {"base": BASE, "grid": {"objective.beta": [0.5, 2.0]}, "workers": 2})
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trained"] == 2 and summary["workers"] == 2
+    assert [r["run"] for r in summary["runs"]] == ["beta0.5", "beta2.0"]
+    assert {r["objective.beta"] for r in summary["runs"]} == {0.5, 2.0}
+    assert all(r["test_loss"] > 0 and (out / "runs" / r["run"] / "checkpoint").is_dir() for r in summary["runs"])
+    assert "| run" in capsys.readouterr().out
+    assert main(["sweep", path, "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "summary.json").read_text())["trained"] == 0  # finished runs are reused
