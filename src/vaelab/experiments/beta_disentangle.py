@@ -15,6 +15,7 @@ profile (see PROTOCOL) and are written into results.json beside the scores.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 
 import numpy as np
@@ -95,7 +96,7 @@ def run(ctx: Context) -> dict:
     trained = train_groups(data_ctx, configs)
     runs = {label: trained[slug(label)] for label in labels}
     protocol = PROTOCOL[ctx.profile]
-    per_seed = {label: [score(s, protocol) for s in setups] for label, setups in runs.items()}
+    per_seed = {label: [scored(s, protocol, ctx.quiet) for s in setups] for label, setups in runs.items()}
     metrics = {f"{k}[{label}]": aggregate([m[k] for m in ms]) for label, ms in per_seed.items() for k in METRICS}
 
     sweep = [label for label in models(ctx.profile) if label.startswith("beta =")]
@@ -165,6 +166,19 @@ def representation(setup):
         return setup.model.encode(x.to(setup.device))[0].cpu().numpy()
 
     return fn
+
+
+def scored(setup, protocol: dict, quiet: bool = False) -> dict[str, float]:
+    """score(), with a progress line on stderr (scoring one model takes a minute or more at full size)."""
+    started = time.perf_counter()
+    result = score(setup, protocol)
+    if not quiet:
+        print(
+            f"  scored {setup.run_dir.name}: MIG {result['mig']:.3f}, FactorVAE {result['factor_vae']:.3f}, "
+            f"beta-VAE {result['beta_vae']:.3f} ({time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+        )
+    return result
 
 
 def score(setup, protocol: dict, seed: int = 0) -> dict[str, float]:

@@ -34,7 +34,7 @@ from vaelab.training.setup import Setup, build
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
 # Epochs of the MNIST-sized models that several experiments share (the 784-400-20 VAE and AE, beta 4, the
 # 2-D VAE): one value, so a run trained for one experiment is reused by the others.
-SHARED_EPOCHS = {"tiny": 1, "quick": 6, "full": 50}
+SHARED_EPOCHS = {"tiny": 1, "quick": 6, "full": 15}
 CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
 
 

@@ -27,7 +27,7 @@ from vaelab.objectives.corruption import corrupt
 from vaelab.viz.grid import save_grid
 
 NAME, TITLE = "denoising", "Denoising autoencoders and the overcomplete identity"
-EPOCHS = {"tiny": 1, "quick": 4, "full": 30}
+EPOCHS = {"tiny": 1, "quick": 4, "full": 12}
 IMAGES = {"tiny": 200, "quick": 2000, "full": 10000}
 TRAIN_NOISE = 0.3  # the DAE's training corruption (Gaussian std on [0, 1] pixels)
 TEST_NOISE = (0.1, 0.3, 0.5)

@@ -34,11 +34,11 @@ from vaelab.training.run_dir import read_metrics
 from vaelab.viz.plots import curves, save
 
 NAME, TITLE = "kl-annealing", "KL warm-up, cyclical and capacity annealing: training stability"
-EPOCHS = {"tiny": 2, "quick": 6, "full": 40}
+EPOCHS = {"tiny": 2, "quick": 6, "full": 15}
 SEEDS = {"tiny": 1, "quick": 3, "full": 5}  # stability needs a spread, so more seeds than other experiments
 MODEL = {"hidden": [400], "latent_dim": 32}
 NLL_SAMPLES = {"tiny": 10, "quick": 200, "full": 1000}
-NLL_IMAGES = {"tiny": 100, "quick": 1000, "full": 10000}
+NLL_IMAGES = {"tiny": 100, "quick": 1000, "full": 2000}
 
 
 def schedules(epochs: int) -> dict[str, dict]:
