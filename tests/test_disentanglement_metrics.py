@@ -67,6 +67,7 @@ def rng(seed=0):
 
 # --- the pure pieces -----------------------------------------------------------------------------------
 
+
 def test_discrete_mutual_information_matches_scikit_learn_and_entropy():
     a, b = rng().integers(0, 5, 3000), rng(1).integers(0, 7, 3000)
     c = (a + rng(2).integers(0, 2, 3000)) % 5
@@ -115,6 +116,7 @@ def test_dci_from_importance_known_answers():
 
 # --- the ground truth scores near 1, a constant near 0 (or chance), a rotation lower ----------------------
 
+
 def mig_ceiling(sizes, num_bins=20):
     """The best MIG with equal-width bins: H(bin(v)) / H(v) averaged over factors (v uniform)."""
     ratios = []
@@ -142,7 +144,10 @@ def test_factor_vae_score_protocol():
     truth = factor_vae_score(DSPRITES_GRID, identity, rng(), **sizes)
     assert truth["train_accuracy"] == truth["eval_accuracy"] == 1.0 and truth["num_active_dims"] == 5
     assert factor_vae_score(DSPRITES_GRID, constant, rng(), **sizes) == {
-        "train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0.0}
+        "train_accuracy": 0.0,
+        "eval_accuracy": 0.0,
+        "num_active_dims": 0.0,
+    }
     assert factor_vae_score(DSPRITES_GRID, rotated, rng(), **sizes)["eval_accuracy"] < 0.9
 
     def with_dead_latents(x):  # two latents collapsed to the prior (std 0.01 < 0.05) are pruned
@@ -197,13 +202,16 @@ def test_sap_protocol():
 
 # --- on images: dSprites at 32x32 with a hand-made encoder ----------------------------------------------
 
+
 def centroid_and_size(x):
     """Codes (n, 3): the sprite's centroid column, centroid row and sqrt(area), in pixels."""
     images = x[:, 0].numpy()
     grid = np.arange(images.shape[-1]) + 0.5
     area = np.maximum(images.sum(axis=(1, 2)), 1)
-    return np.stack([(images.sum(axis=1) * grid).sum(axis=1) / area,
-                     (images.sum(axis=2) * grid).sum(axis=1) / area, np.sqrt(area)], axis=1)
+    return np.stack(
+        [(images.sum(axis=1) * grid).sum(axis=1) / area, (images.sum(axis=2) * grid).sum(axis=1) / area, np.sqrt(area)],
+        axis=1,
+    )
 
 
 def test_an_encoder_of_position_and_size_on_dsprites():
@@ -211,19 +219,22 @@ def test_an_encoder_of_position_and_size_on_dsprites():
     scores = mig(data, centroid_and_size, rng(), num_train=N)
     assert scores["mig/posX"] > 0.6 and scores["mig/posY"] > 0.6 and scores["mig/orientation"] < 0.05
     assert 0.3 < scores["mig"] < 0.7
-    votes = factor_vae_score(data, centroid_and_size, rng(), num_train=300, num_eval=200,
-                             num_variance_estimate=N)
+    votes = factor_vae_score(data, centroid_and_size, rng(), num_train=300, num_eval=200, num_variance_estimate=N)
     assert 0.4 < votes["eval_accuracy"] < 0.9  # posX, posY (and roughly scale) of 5 factors; chance 0.2
 
 
 # --- the protocol's plumbing ----------------------------------------------------------------------------
 
+
 def test_metrics_are_deterministic_given_the_generator():
     for name, metric in DISENTANGLEMENT_METRICS.items():
-        sizes = {"mig": dict(num_train=300), "sap": dict(num_train=300, num_test=100),
-                 "dci": dict(num_train=300, num_test=100, importance="random_forest"),
-                 "beta_vae": dict(num_train=50, num_eval=20, batch_size=8),
-                 "factor_vae": dict(num_train=50, num_eval=20, num_variance_estimate=300)}[name]
+        sizes = {
+            "mig": dict(num_train=300),
+            "sap": dict(num_train=300, num_test=100),
+            "dci": dict(num_train=300, num_test=100, importance="random_forest"),
+            "beta_vae": dict(num_train=50, num_eval=20, batch_size=8),
+            "factor_vae": dict(num_train=50, num_eval=20, num_variance_estimate=300),
+        }[name]
         assert metric(SMALL, rotated, rng(3), **sizes) == metric(SMALL, rotated, rng(3), **sizes), name
     assert set(DISENTANGLEMENT_METRICS) == {"mig", "factor_vae", "beta_vae", "dci", "sap"}
 
@@ -239,8 +250,7 @@ def test_the_chunk_size_of_encoding_does_not_change_the_codes():
     b = mig(SMALL, spy, rng(), num_train=1000, encode_batch=1000)
     assert a == b and max(calls) <= 1000
     calls.clear()
-    factor_vae_score(SMALL, spy, rng(), num_train=40, num_eval=10, num_variance_estimate=100,
-                     encode_batch=256)
+    factor_vae_score(SMALL, spy, rng(), num_train=40, num_eval=10, num_variance_estimate=100, encode_batch=256)
     assert max(calls) <= 256
 
 

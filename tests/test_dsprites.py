@@ -52,7 +52,10 @@ def test_index_follows_the_original_order_posy_fastest(ds):
     unit_steps = np.array([[0, 0, 0, 0, 1], [0, 0, 0, 1, 0], [0, 0, 1, 0, 0]])
     assert ds.factor_index(unit_steps).tolist() == [1, 32, 1024]
     assert ds.factor_index(np.array([[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [2, 5, 39, 31, 31]])).tolist() == [
-        40 * 1024, 6 * 40 * 1024, 737_279]
+        40 * 1024,
+        6 * 40 * 1024,
+        737_279,
+    ]
 
 
 def test_index_and_factors_round_trip_over_the_whole_grid(ds):
@@ -102,8 +105,9 @@ def test_the_window_around_each_sprite_loses_no_pixel(resolution):
     """Rendering only a window around the sprite equals evaluating the shape on the whole image."""
     data = DSprites(resolution=resolution)
     rng = np.random.default_rng(5)
-    factors = np.concatenate([data.sample_factors(300, rng),
-                              [[0, 5, 5, 0, 0], [0, 5, 5, 31, 31], [2, 5, 10, 0, 31], [1, 5, 15, 31, 0]]])
+    factors = np.concatenate(
+        [data.sample_factors(300, rng), [[0, 5, 5, 0, 0], [0, 5, 5, 31, 31], [2, 5, 10, 0, 31], [1, 5, 15, 31, 0]]]
+    )
     values = data.factor_values(factors).astype(np.float32)
     whole = data.draw_windows(values, np.zeros((len(factors), 2), dtype=np.int64), resolution)
     np.testing.assert_array_equal(data.render(factors)[:, 0].numpy(), whole)
@@ -163,6 +167,7 @@ def test_config_validates_resolution_and_path():
 
 # --- DeepMind's original file --------------------------------------------------------------------------
 
+
 def test_a_missing_original_file_is_a_clear_data_error(tmp_path):
     with pytest.raises(DataError, match="not found"):
         DSprites(path=tmp_path / "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz")
@@ -212,8 +217,9 @@ def test_with_the_original_file_images_are_looked_up_by_factor_index(tmp_path, m
     images = data.sample_observations_from_factors(factors)
     assert images.shape == (100, 1, 64, 64) and images.dtype == torch.float32
     first_row = np.packbits(images[:, 0, 0, :24].numpy().astype(np.uint8), axis=-1).astype(np.int64)
-    np.testing.assert_array_equal((first_row[:, 0] << 16) + (first_row[:, 1] << 8) + first_row[:, 2],
-                                  data.factor_index(factors))
+    np.testing.assert_array_equal(
+        (first_row[:, 0] << 16) + (first_row[:, 1] << 8) + first_row[:, 2], data.factor_index(factors)
+    )
     assert data.source.endswith("stand-in.npz")
 
 

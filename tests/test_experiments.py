@@ -11,7 +11,24 @@ from vaelab.report.content import EXPERIMENT_ORDER
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
 def test_experiment_runs_in_tiny_profile(name, tmp_path):
-    assert main(["experiment", name, "--profile", "tiny", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                name,
+                "--profile",
+                "tiny",
+                "--seeds",
+                "1",
+                "--out",
+                str(tmp_path),
+                "--quiet",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     results = json.loads((tmp_path / name / "results.json").read_text())
     assert results["name"] == name and results["metrics"]
     for fig in results["figures"]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from vaelab.cli.flags import Parser, add_common, add_config_flags, config_from_args
 from vaelab.data import DATASETS, dataset_status
 from vaelab.errors import ConfigError
+from vaelab.experiments.pool import DEFAULT_WORKERS
 
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
@@ -270,7 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument(
-        "--workers", type=positive_int, default=1, help="processes that train runs side by side (default: 1)"
+        "--workers",
+        type=positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
     )
     add_common(p, seed=True)
 
@@ -293,7 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="dataset (default: mnist)")
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument(
-        "--workers", type=positive_int, default=1, help="processes that train runs side by side (default: 1)"
+        "--workers",
+        type=positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
     )
     add_common(p, seed=True)
 
@@ -306,7 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="sweep file: base (config sections), grid (SECTION.FIELD: [values]), workers")
     p.add_argument("--out", default="sweep-out", help="folder; runs go to OUT/runs/NAME (default: sweep-out)")
-    p.add_argument("--workers", type=positive_int, default=None, help="training processes (default: the file's, or 1)")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help=f"training processes (default: the file's, or {DEFAULT_WORKERS})",
+    )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser

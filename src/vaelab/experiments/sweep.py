@@ -27,7 +27,7 @@ from vaelab.atomic import atomic_write_text
 from vaelab.config import from_dict, load_file, to_dict, unknown_key_error
 from vaelab.errors import ConfigError
 from vaelab.experiments.common import finished_with
-from vaelab.experiments.pool import train_jobs
+from vaelab.experiments.pool import DEFAULT_WORKERS, train_jobs
 from vaelab.training.config import RunConfig
 from vaelab.training.run_dir import read_metrics
 
@@ -97,7 +97,7 @@ def run_sweep(
 
     spec = read_sweep(path)
     points = expand(spec)
-    workers = workers or int(spec.get("workers", 1))
+    workers = workers or int(spec.get("workers", DEFAULT_WORKERS))
     out = Path(out)
     todo = [
         (cfg, out / "runs" / name) for name, _, cfg in points if force or not finished_with(out / "runs" / name, cfg)
