@@ -1,6 +1,6 @@
 """How fast the procedural dSprites renders a batch (target: 256 images at 64x64 in under 20 ms).
 
-    PYTHONPATH=src python bench/dsprites_render.py [--repeats 50]
+    python bench/dsprites_render.py [--repeats 50]
 
 Times `DSprites.sample_observations_from_factors` (what training and the metrics call) on fresh random
 factors for each repeat, prints min and median per batch, and writes bench/results/dsprites_render.json.
@@ -9,46 +9,20 @@ factors for each repeat, prints min and median per batch, and writes bench/resul
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from vaelab.data.dsprites import DSprites
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from common import print_table, write_result  # noqa: E402
+from vaelab.data.dsprites import DSprites  # noqa: E402
+
 CASES = ((256, 64), (256, 32), (1024, 64), (64, 64))  # (batch, resolution)
 TARGET_SECONDS = 0.020  # 256 at 64x64
-
-
-def environment() -> dict:
-    return {
-        "machine": platform.machine(),
-        "processor": platform.processor() or _cpu_model(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-    }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def time_case(batch: int, resolution: int, repeats: int, seed: int = 0) -> dict:
@@ -78,21 +52,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
     rows = [time_case(batch, resolution, args.repeats) for batch, resolution in CASES]
-    print("| batch | resolution | min (ms) | median (ms) | images/s (median) |")
-    print("|------:|-----------:|---------:|------------:|------------------:|")
-    for r in rows:
-        print(
-            f"| {r['batch']} | {r['resolution']} | {r['min_ms']:.2f} | {r['median_ms']:.2f} | "
-            f"{r['images_per_s_median']:,.0f} |"
-        )
+    print_table(
+        ["batch", "resolution", "min (ms)", "median (ms)", "images/s (median)"],
+        [[r["batch"], r["resolution"], r["min_ms"], r["median_ms"], round(r["images_per_s_median"])] for r in rows],
+    )
     target = next(r for r in rows if (r["batch"], r["resolution"]) == (256, 64))
     met = target["median_ms"] < 1e3 * TARGET_SECONDS
     verdict = "met" if met else "MISSED"
     print(f"target: 256 at 64x64 under {1e3 * TARGET_SECONDS:.0f} ms (median) -> {verdict}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "dsprites_render.json"
-    payload = {"environment": environment(), "target_ms": 1e3 * TARGET_SECONDS, "target_met": met, "results": rows}
-    out.write_text(json.dumps(payload, indent=2) + "\n")
+    out = write_result("dsprites_render", {"target_ms": 1e3 * TARGET_SECONDS, "target_met": met, "results": rows})
     print(f"wrote {out}")
 
 

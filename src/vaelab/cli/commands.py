@@ -266,17 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="quick",
         help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)",
     )
-    p.add_argument(
-        "--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)"
-    )
-    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
-    p.add_argument(
-        "--workers",
-        type=positive_int,
-        default=DEFAULT_WORKERS,
-        help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
-    )
-    add_common(p, seed=True)
+    add_run_options(p)
 
     from vaelab.experiments.registry import EXPERIMENTS
 
@@ -293,16 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="tutorial-out", help="folder; results go to OUT/NAME (default: tutorial-out)")
     p.add_argument("--profile", choices=["tiny", "quick", "full"], default="quick", help="run size (default: quick)")
-    p.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting (default: by profile)")
     p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="dataset (default: mnist)")
-    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
-    p.add_argument(
-        "--workers",
-        type=positive_int,
-        default=DEFAULT_WORKERS,
-        help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
-    )
-    add_common(p, seed=True)
+    add_run_options(p)
 
     p = _sub(
         subs,
@@ -322,6 +304,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """What the tutorial and experiment commands share: seeds, reuse of runs, the worker pool."""
+    p.add_argument(
+        "--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)"
+    )
+    p.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
+    )
+    add_common(p, seed=True)
 
 
 def positive_int(text: str) -> int:

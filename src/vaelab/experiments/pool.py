@@ -27,26 +27,30 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _train_one(job: tuple[dict, str, bool]) -> str:
+def _train_one(job: tuple[dict, str, list[str]]) -> str:
     from vaelab.experiments.runs import train_run
 
-    cfg_data, run_dir, quiet = job
-    train_run(from_dict(RunConfig, cfg_data), run_dir, argv=["vaelab", "sweep", run_dir], quiet=True, force=True)
+    cfg_data, run_dir, argv = job
+    train_run(from_dict(RunConfig, cfg_data), run_dir, argv=argv, quiet=True, force=True)
     return run_dir
 
 
-def train_jobs(jobs: list[tuple[RunConfig, Path]], workers: int = 1, quiet: bool = False) -> None:
-    """Train every (config, run folder) job; in `workers` processes when there are several jobs."""
+def train_jobs(
+    jobs: list[tuple[RunConfig, Path]], workers: int = 1, quiet: bool = False, argv: list[str] | None = None
+) -> None:
+    """Train every (config, run folder) job; in `workers` processes when there are several jobs.
+    `argv` is the command recorded in each run's argv.txt (default: this process's command line)."""
+    argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
     if workers <= 1 or len(jobs) == 1:
         from vaelab.experiments.runs import train_run
 
         for cfg, run_dir in jobs:
-            train_run(cfg, run_dir, argv=["vaelab", "experiment", Path(run_dir).name], quiet=quiet, force=True)
+            train_run(cfg, run_dir, argv=argv, quiet=quiet, force=True)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    payloads = [(to_dict(cfg), str(run_dir), quiet) for cfg, run_dir in jobs]
+    payloads = [(to_dict(cfg), str(run_dir), argv) for cfg, run_dir in jobs]
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
         for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):

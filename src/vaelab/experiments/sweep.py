@@ -104,7 +104,7 @@ def run_sweep(
     ]
     if not quiet:
         print(f"sweep: {len(points)} runs, {len(points) - len(todo)} already finished, {workers} worker(s)")
-    train_jobs(todo, workers, quiet)
+    train_jobs(todo, workers, quiet, argv=["vaelab", "sweep", str(path)])
     rows = []
     for name, point, _ in points:
         run_dir = out / "runs" / name
