@@ -63,3 +63,19 @@ def test_models_hold_no_loss():
     """Objectives are separate: forward returns tensors only."""
     out = build_model(ModelConfig(), (1, 28, 28))(torch.rand(2, 1, 28, 28))
     assert set(out) == {"mu", "logvar", "z", "x_hat"}
+
+
+def test_burgess_dsprites_network_has_the_papers_layers():
+    """Burgess et al. 2018 (and Higgins et al. 2017) on 64x64 dSprites: four 4x4 stride-2 convolutions of 32
+    channels, two fully connected layers of 256, 10 latents; the decoder mirrors it."""
+    cfg = ModelConfig(arch="conv", channels=(32, 32, 32, 32), hidden=(256, 256), latent_dim=10)
+    model = build_model(cfg, (1, 64, 64))
+    conv = lambda c_in, c_out: c_in * c_out * 16 + c_out  # noqa: E731  4x4 kernel + bias
+    dense = lambda n_in, n_out: n_in * n_out + n_out  # noqa: E731
+    encoder = conv(1, 32) + 3 * conv(32, 32) + dense(32 * 4 * 4, 256) + dense(256, 256) + dense(256, 2 * 10)
+    decoder = dense(10, 256) + dense(256, 256) + dense(256, 32 * 4 * 4) + 3 * conv(32, 32) + conv(32, 1)
+    assert sum(p.numel() for p in model.encoder.parameters()) == encoder
+    assert sum(p.numel() for p in model.decoder.parameters()) == decoder
+    strided = [m for m in model.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.kernel_size, m.stride) for m in strided] == [((4, 4), (2, 2))] * 4
+    assert model(torch.rand(2, 1, 64, 64))["x_hat"].shape == (2, 1, 64, 64)

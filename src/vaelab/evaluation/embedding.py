@@ -3,7 +3,7 @@
 Settings: perplexity 30 (capped at (N - 1) / 3 for small sets), PCA initialisation, 250 iterations of
 early exaggeration 12 then 500 plain iterations (the openTSNE defaults), and an FFT interpolation grid
 two units wide per interval (`ints_in_interval=2`, default 1): on 10,000 codes on 2 CPU cores this
-cuts the run from about 37 s to about 13 s with the same picture (bench/perf).
+cuts the run from about 37 s to about 13 s with the same picture (`bench/eval_speed.py` times it).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def evaluate_run(
     if nll_samples and is_vae:
         started = time.perf_counter()
         n = nll_images or len(setup.splits.test.images)
-        result["nll"] = test_nll(setup, nll_samples, n, seed)
+        result["nll"] = test_nll(setup, nll_samples, n, seed, progress=True)
         result["nll_samples"], result["nll_images"] = nll_samples, n
         timings["nll"] = time.perf_counter() - started
     if latent:
