@@ -49,6 +49,19 @@ def test_kl_weight_follows_the_schedule(tiny_dataset):
     assert [h["kl_weight"] for h in history] == [0.5, 1.0, 1.0, 1.0]
 
 
+def test_a_progress_function_drives_the_learning_rate_schedule(tiny_dataset):
+    """fit's `progress` replaces step / total steps: the schedule reads the budget's clock, not the epochs."""
+    runs = {}
+    for name, progress in {"steps": None, "clock at the end": lambda step: 1.0, "clock past": lambda s: 7.0}.items():
+        model, obj, train, val, cfg = _parts(tiny_dataset, epochs=2)
+        cfg = TrainConfig(epochs=2, lr=1e-3, lr_schedule="exponential", lr_decay=0.1)
+        runs[name] = [h["lr"] for h in fit(model, obj, train, None, cfg, quiet=True, progress=progress)]
+    last_step = 1 - 1 / (2 * len(train))  # the last step's share of the run: the lr just before it ends
+    assert runs["steps"][-1] == pytest.approx(1e-3 * 0.1**last_step)
+    assert runs["clock at the end"] == pytest.approx([1e-4, 1e-4])
+    assert runs["clock past"] == pytest.approx([1e-4, 1e-4])  # clamped to [0, 1]
+
+
 def test_checkpoint_round_trip_and_corruption_refused(tiny_dataset, tmp_path):
     model, obj, train, val, cfg = _parts(tiny_dataset, epochs=1)
     fit(model, obj, train, val, cfg, run_dir=tmp_path, quiet=True)

@@ -103,8 +103,12 @@ def fit(
     quiet: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
     resume: bool = False,
+    progress: Callable[[int], float] | None = None,
 ) -> list[dict]:
-    """Train to cfg.epochs; returns the per-epoch records of this call (also in RUN/metrics.jsonl)."""
+    """Train to cfg.epochs; returns the per-epoch records of this call (also in RUN/metrics.jsonl).
+
+    `progress(step)` in [0, 1] drives the learning-rate schedule in place of step / total steps: a
+    wall-clock budget passes elapsed / budget (bench/nll.py), so the schedule ends when the budget does."""
     device = train.device
     model.to(device).train()
     torch.manual_seed((cfg.seed * 1_000_003 + 1) % 2**63)  # the reparameterization noise: its own seeded stream
@@ -136,7 +140,8 @@ def fit(
             for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=pos.batch), start=pos.batch):
                 t = pos.step / steps_per_epoch  # progress in epochs, for the KL schedule
                 if cfg.lr_schedule != "constant":
-                    factor = lr_factor(cfg, pos.step / total_steps)
+                    done = progress(pos.step) if progress is not None else pos.step / total_steps
+                    factor = lr_factor(cfg, min(1.0, max(0.0, done)))
                     for group, base in zip(optimizer.param_groups, base_lrs):
                         group["lr"] = base * factor
                 with noise.shard(offset, total) if world > 1 else contextlib.nullcontext(), autocast(device, precision):
