@@ -3,8 +3,9 @@
 One run, one JSON (bench/results/eval_speed.json), the two evaluation targets of the performance issue:
   t-SNE   `vaelab.evaluation.embedding.tsne` (openTSNE, 2 threads, the tutorial's settings) of the posterior
           means of the 10,000 MNIST test images; target under 30 s
-  NLL     `vaelab.experiments.measures.test_nll` (what `vaelab evaluate --nll-samples K` runs) with K=5000 on
-          the 10,000 test images, Burda et al.'s 784-200-200-50 network; target under 10 minutes
+  NLL     `vaelab.experiments.measures.test_nll` (what `vaelab evaluate --nll-samples K` runs; timed by
+          bench/nll.py's `nll_point`) with K=5000 on the 10,000 test images, Burda et al.'s 784-200-200-50
+          network; target under 10 minutes
 Both time a model trained for `--epochs` (default 1) first: their cost does not depend on how well it is trained.
 
     python bench/eval_speed.py [--epochs 1] [--nll-samples 5000] [--images 10000]
@@ -20,13 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, print_table, write_result  # noqa: E402
-from nll import run_config  # noqa: E402
+from nll import nll_point, run_config  # noqa: E402
 from vaelab.config import replace  # noqa: E402
 from vaelab.evaluation.embedding import tsne  # noqa: E402
 from vaelab.experiments.latents import encode_split  # noqa: E402
-from vaelab.experiments.measures import test_nll  # noqa: E402
 from vaelab.training.setup import build  # noqa: E402
-from vaelab.training.trainer import EVAL_SEED, fit  # noqa: E402
+from vaelab.training.trainer import fit  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"  # smoke results: git-ignored
 TARGETS = {"t-SNE seconds": 30.0, "NLL seconds": 600.0}
@@ -53,15 +53,14 @@ def main() -> None:
     tsne_seconds = time.perf_counter() - started
     print(f"t-SNE of {len(codes)} latents: {tsne_seconds:.1f} s", file=sys.stderr)
 
-    started = time.perf_counter()
-    nll = test_nll(setup, samples, images, seed=EVAL_SEED)
-    nll_seconds = time.perf_counter() - started
-    print(f"NLL K={samples} on {images} images: {nll_seconds:.1f} s ({nll:.2f} nats)", file=sys.stderr)
+    nll = nll_point(setup, samples, images)  # test_nll, timed, as bench/nll.py's points
+    nll_seconds = nll["seconds"]
+    print(f"NLL K={samples} on {images} images: {nll_seconds:.1f} s ({nll['nll']:.2f} nats)", file=sys.stderr)
 
     measured = {"t-SNE seconds": tsne_seconds, "NLL seconds": nll_seconds}
     rows = [
         [f"t-SNE, {len(codes)} latents of {setup.cfg.model.latent_dim} dims, 2 threads", tsne_seconds, "< 30", ""],
-        [f"NLL, K={samples} x {images} images, 784-200-200-50", nll_seconds, "< 600", images * samples / nll_seconds],
+        [f"NLL, K={samples} x {images} images, 784-200-200-50", nll_seconds, "< 600", nll["rate"]],
     ]
     print_table(["evaluation", "seconds", "target", "image-samples / s"], rows)
     full = not args.smoke and images == 10_000 and samples == 5000
@@ -69,8 +68,8 @@ def main() -> None:
         "settings": {"epochs": args.epochs, "images": images, "nll_samples": samples, "smoke": args.smoke},
         "tsne_seconds": tsne_seconds,
         "nll_seconds": nll_seconds,
-        "nll_nats": nll,
-        "nll_rate": images * samples / nll_seconds,
+        "nll_nats": nll["nll"],
+        "nll_rate": nll["rate"],
         "targets": {k: {"value": measured[k], "target": f"< {v}", "pass": measured[k] < v} for k, v in TARGETS.items()},
         "full_protocol": full,
     }

@@ -288,8 +288,8 @@ def main() -> None:
     shared = results["vaelab"]["test_negative_elbo"]
     print(f"vaelab's own mean_terms test -ELBO: {vaelab_own:.3f} (the shared test_negative_elbo: {shared:.3f})")
     targets = {row: check_targets(results, row) for row in ("vaelab", VAELAB_BF16)}
+    smoke = " (smoke run: the targets are about full MNIST)" if args.smoke else ""
     for row, checks in targets.items():
-        smoke = " (smoke run: the targets are about full MNIST)" if args.smoke else ""
         print(f"\ntargets for {row}, on medians{smoke}")
         for name, t in checks.items():
             print(f"  {name} = {t['value']:.3f}  (target {t['target']})  {'PASS' if t['pass'] else 'FAIL'}")
