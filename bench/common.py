@@ -11,6 +11,7 @@ from vaelab.experiments.sweep import markdown_table
 from vaelab.training.run_dir import environment
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SMOKE_OUT = Path(__file__).resolve().parent / "out"  # smoke runs' results: git-ignored
 
 
 def timed(fn, repeats: int) -> list[float]:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, print_table, write_result  # noqa: E402
+from common import RESULTS, SMOKE_OUT, print_table, write_result  # noqa: E402
 from nll import nll_point, run_config  # noqa: E402
 from vaelab.config import replace  # noqa: E402
 from vaelab.evaluation.embedding import tsne  # noqa: E402
@@ -28,7 +28,6 @@ from vaelab.experiments.latents import encode_split  # noqa: E402
 from vaelab.training.setup import build  # noqa: E402
 from vaelab.training.trainer import fit  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out"  # smoke results: git-ignored
 TARGETS = {"t-SNE seconds": 30.0, "NLL seconds": 600.0}
 
 
@@ -73,7 +72,7 @@ def main() -> None:
         "targets": {k: {"value": measured[k], "target": f"< {v}", "pass": measured[k] < v} for k, v in TARGETS.items()},
         "full_protocol": full,
     }
-    path = write_result("eval_speed", payload, RESULTS if full else OUT)
+    path = write_result("eval_speed", payload, RESULTS if full else SMOKE_OUT)
     print(f"\nwrote {path}")
 
 

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, print_table, write_result  # noqa: E402
+from common import RESULTS, SMOKE_OUT, print_table, write_result  # noqa: E402
 from vaelab.config import from_dict, replace, to_dict  # noqa: E402
 from vaelab.experiments.measures import test_nll  # noqa: E402
 from vaelab.experiments.runs import evaluate_setup  # noqa: E402
@@ -43,7 +43,6 @@ from vaelab.training.config import RunConfig  # noqa: E402
 from vaelab.training.setup import Setup, build  # noqa: E402
 from vaelab.training.trainer import EVAL_SEED, fit  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out"  # smoke results: git-ignored
 ANCHORS = {  # reported test -log p(x) in nats, dynamically binarized MNIST (Burda et al.: K = 5000, this network)
     "Burda et al. 2016 VAE (3,280 epochs)": 86.76,
     "Burda et al. 2016 IWAE k=50": 84.78,
@@ -305,7 +304,7 @@ def main() -> None:
         result, name = train_and_measure(args), f"nll-{args.recipe}"
         report(result)
     result["load_average"] = os.getloadavg()  # 1, 5, 15 minutes: other work on the machine slows every timing
-    path = write_result(name + ("-smoke" if args.smoke else ""), result, OUT if args.smoke else RESULTS)
+    path = write_result(name + ("-smoke" if args.smoke else ""), result, SMOKE_OUT if args.smoke else RESULTS)
     print(f"wrote {path}")
 
 

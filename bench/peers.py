@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, summary, timed, write_result  # noqa: E402
+from common import SMOKE_OUT, print_table, summary, timed, write_result  # noqa: E402
 from train_speed import examples_epoch, floor_epoch, seeded_examples_vae  # noqa: E402
 from vaelab.data import load_dataset  # noqa: E402
 from vaelab.data.batches import Batches  # noqa: E402
@@ -58,7 +58,6 @@ except ImportError as e:
     raise SystemExit(f"bench/peers.py needs pythae ({e}): pip install -e '.[bench]', or run make bench") from None
 
 BATCH_SIZE, LR, HIDDEN, LATENT = 128, 1e-3, 400, 20  # the pytorch/examples VAE
-OUT = Path(__file__).resolve().parent / "out"  # smoke results: git-ignored
 SMOKE = {"train": 2_000, "test": 2_000, "epochs": 1, "threads": 1}  # --smoke: a check that it runs, not a result
 FLOOR_FUSED, FLOOR_DEFAULT, EXAMPLES = "floor (fused Adam)", "floor (default Adam)", "examples-style DataLoader"
 VAELAB_BF16 = "vaelab --precision bf16"  # bf16 matrix products (AVX512-BF16 here), fp32 weights and optimizer
@@ -298,7 +297,7 @@ def main() -> None:
     settings.update(threads=torch.get_num_threads(), smoke=args.smoke, pythae_adam=pythae_adam, eval_seed=EVAL_SEED)
     payload = {"settings": settings, "versions": {"pythae": version("pythae")}, "results": results, "extras": extras}
     payload.update(vaelab_own_test_negative_elbo=vaelab_own, targets=targets)
-    path = write_result("peers-smoke", payload, OUT) if args.smoke else write_result("peers", payload)
+    path = write_result("peers-smoke", payload, SMOKE_OUT) if args.smoke else write_result("peers", payload)
     print(f"wrote {path}")
 
 

@@ -27,10 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, print_table, write_result  # noqa: E402
+from common import RESULTS, SMOKE_OUT, print_table, write_result  # noqa: E402
 
 TARGET_MINUTES = {"tiny": None, "quick": 15.0, "full": 120.0}
-SMOKE = Path(__file__).resolve().parent / "out"
 
 
 def run_tutorial(profile: str, out: Path) -> tuple[float, float]:
@@ -105,7 +104,7 @@ def main() -> None:
         "target_met": None if target is None else minutes < target,
         "experiments": rows,
     }
-    path = write_result(f"tutorial-{profile}", payload, SMOKE if profile == "tiny" else RESULTS)
+    path = write_result(f"tutorial-{profile}", payload, SMOKE_OUT if profile == "tiny" else RESULTS)
     print(f"wrote {path}")
 
 
