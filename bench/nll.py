@@ -17,7 +17,7 @@ before one that would overrun. Three epochs of a throwaway copy of the model are
 comes off the budget) to set the epoch count, an upper bound (HEADROOM) that the budget is meant to cut;
 `ended_by` says which ended the run.
 
-    python bench/nll.py --budget-minutes 60 [--recipe vae] [--eval-every-minutes 10] [--nll-samples 5000]
+    python bench/nll.py --budget-minutes 60 [--recipe iwae5] [--eval-every-minutes 10] [--nll-samples 5000]
     python bench/nll.py --smoke        # 1 epoch on 2,000 images, K=10 on 200, 1 thread: the same code path
     python bench/nll.py --rate         # images x K per second of the estimate, extrapolated to K=5000 x 10,000
     python bench/nll.py --compare      # one row per bench/results/nll-*.json: what each recipe gave
@@ -263,17 +263,23 @@ def compare() -> None:
     for path in sorted(RESULTS.glob("nll-*.json")):
         r = json.loads(path.read_text())
         if "final" in r:
-            f = r["final"]
-            rows.append([r["recipe"], r["training_minutes"], r["epochs_done"], f["samples"], f["images"], f["nll"]])
+            f, minutes = r["final"], r["training_minutes"]
+            schedule = "clock" if "schedule" in r else "epochs"  # runs before the clock-driven schedule
+            pace = minutes * 60 / r["epochs_done"]
+            row = [path.stem, r["environment"]["date"][:10], r["recipe"], schedule, minutes, r["epochs_done"], pace]
+            rows.append(row + [f["samples"], f["images"], f["nll"]])
     if not rows:
         return print(f"no nll-RECIPE.json in {RESULTS} yet; run: python bench/nll.py --recipe NAME")
-    print_table(["recipe", "minutes", "epochs", "K", "test images", "test NLL"], rows)
+    head = ["file", "date", "recipe", "lr schedule by", "minutes", "epochs", "s/epoch", "K", "test images", "test NLL"]
+    print_table(head, rows)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget-minutes", type=float, default=60.0, help="wall-clock training budget (default 60)")
-    ap.add_argument("--recipe", choices=sorted(RECIPES), default="vae")
+    ap.add_argument(
+        "--recipe", choices=sorted(RECIPES), default="iwae5", help="default iwae5: the one that met the target here"
+    )
     ap.add_argument(
         "--eval-every-minutes", type=float, default=10.0, help="cheap NLL points this often (0: every epoch)"
     )
