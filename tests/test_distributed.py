@@ -78,3 +78,17 @@ def test_shards_partition_every_global_batch(world):
     parts = [list(Batches(images, 16, seed=1, rank=r, world=world).epoch(0)) for r in range(world)]
     for i, batch in enumerate(whole):
         assert torch.equal(torch.cat([p[i] for p in parts]), batch)
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_shutdown_leaves_the_process_group(wait):
+    # a process that exits with its gloo group alive can abort in C++ teardown (SIGABRT under torchrun)
+    import torch.distributed as dist
+
+    from vaelab.training import distributed
+
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    assert distributed.info() == (0, 1)
+    distributed.shutdown(wait=wait)
+    assert not dist.is_initialized()
+    distributed.shutdown()  # outside a group: nothing to do, no error

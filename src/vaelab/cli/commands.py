@@ -14,29 +14,39 @@ from vaelab.experiments.pool import DEFAULT_WORKERS
 
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.runs import resume_run, train_run
     from vaelab.training import distributed
 
     distributed.init_from_env()  # under torchrun: join the process group; otherwise nothing
-    if args.resume:
-        given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
-        if given or args.config or args.out:
-            raise ConfigError(
-                f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}"
-            )
-        summary = resume_run(args.resume, quiet=args.quiet, data_dir=getattr(args, "data.data_dir", None))
-    elif not args.out:
-        raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
-    else:
-        cfg = config_from_args(args)
-        summary = train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
-    if not distributed.is_main():
+    try:
+        summary = _train_or_resume(args, argv)
+    except BaseException:
+        distributed.shutdown(wait=False)
+        raise
+    main_process = distributed.is_main()
+    distributed.shutdown()
+    if not main_process:
         return 0
     final = summary["final"]
     headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
     print(f"trained {summary['epochs']} epochs: {headline} nats/image; run folder {summary['run']}")
     print(f"next: vaelab evaluate {summary['run']}")
     return 0
+
+
+def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> dict:
+    from vaelab.experiments.runs import resume_run, train_run
+
+    if args.resume:
+        given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
+        if given or args.config or args.out:
+            raise ConfigError(
+                f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}"
+            )
+        return resume_run(args.resume, quiet=args.quiet, data_dir=getattr(args, "data.data_dir", None))
+    if not args.out:
+        raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
+    cfg = config_from_args(args)
+    return train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
 
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:

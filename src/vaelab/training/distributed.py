@@ -38,6 +38,20 @@ def init_from_env() -> bool:
     return True
 
 
+def shutdown(wait: bool = True) -> None:
+    """Leave the process group: wait for every rank (so none exits while rank 0 still writes), then destroy it.
+
+    A process that exits with its group alive leaves gloo's threads to C++ static teardown, which can
+    abort ("terminate called without an active exception", SIGABRT) and fail the whole torchrun job.
+    Pass wait=False on an error path, where the other ranks may never reach the barrier.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if wait and dist.get_world_size() > 1:
+        dist.barrier()
+    dist.destroy_process_group()
+
+
 def local_device() -> torch.device | None:
     """This process's GPU under torchrun (cuda:LOCAL_RANK), else None."""
     if dist.is_available() and dist.is_initialized() and torch.cuda.is_available():
