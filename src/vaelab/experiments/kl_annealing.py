@@ -2,8 +2,8 @@
 
 The same VAE trained four ways, over several seeds: constant weight (no annealing), linear warm-up
 (Bowman et al. 2016), cyclical (Fu et al. 2019) and capacity annealing (Burgess et al. 2018). Tests
-claim C6: warm-up makes learning more stable, and the decoder learns first (reconstruction falls faster
-early), after which the KL term matters.
+claim C6 in two parts: C6a, warm-up makes learning more stable; C6b, the decoder learns first
+(reconstruction falls faster early), after which the KL term matters.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def stability_claim(per_seed: dict) -> dict:
     if len(per_seed[n]) < 3:
         verdict = INCONCLUSIVE
     return claim(
-        "C6",
+        "C6a",
         "Letting the KL weight rise during training makes learning more stable",
         "linear warm-up vs none, over >= 3 seeds: smaller spread of the final test negative ELBO, no more "
         "loss spikes, no fewer active units (all three: supported; none: not supported)",
@@ -167,7 +167,7 @@ def decoder_first_claim(per_seed: dict) -> dict:
     a = np.mean([p[0] for p in pairs])
     b = np.mean([p[1] for p in pairs])
     return claim(
-        "C6",
+        "C6b",
         "With warm-up the decoder learns first, then the KL term comes into play",
         "first-epoch training reconstruction term lower with linear warm-up than without, in every seed",
         verdict,
