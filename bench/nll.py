@@ -17,7 +17,7 @@ before one that would overrun. Three epochs of a throwaway copy of the model are
 comes off the budget) to set the epoch count, an upper bound (HEADROOM) that the budget is meant to cut;
 `ended_by` says which ended the run.
 
-    python bench/nll.py --budget-minutes 60 [--recipe iwae5] [--eval-every-minutes 10] [--nll-samples 5000]
+    python bench/nll.py --budget-minutes 60 [--recipe iwae5-cosine] [--eval-every-minutes 10] [--nll-samples 5000]
     python bench/nll.py --smoke        # 1 epoch on 2,000 images, K=10 on 200, 1 thread: the same code path
     python bench/nll.py --rate         # images x K per second of the estimate, extrapolated to K=5000 x 10,000
     python bench/nll.py --compare      # one row per bench/results/nll-*.json: what each recipe gave
@@ -73,6 +73,9 @@ RECIPES = {
     },
     "iwae5-cosine": {"objective.objective": "iwae", "objective.k": 5, "train.lr_schedule": "cosine"},
 }
+# bf16 autocast (AVX512-BF16 on this CPU; fp32 weights, fp32 loss sums, fp32 evaluation): more epochs per hour
+RECIPES["iwae5-bf16"] = {**RECIPES["iwae5"], "train.precision": "bf16"}
+RECIPES["iwae5-cosine-bf16"] = {**RECIPES["iwae5-cosine"], "train.precision": "bf16"}
 SMOKE = {"data.subset": 2000}
 
 
@@ -278,7 +281,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget-minutes", type=float, default=60.0, help="wall-clock training budget (default 60)")
     ap.add_argument(
-        "--recipe", choices=sorted(RECIPES), default="iwae5", help="default iwae5: the one that met the target here"
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="iwae5-cosine",
+        help="default iwae5-cosine: 86.45 nats in 60 minutes here, the best recipe tried",
     )
     ap.add_argument(
         "--eval-every-minutes", type=float, default=10.0, help="cheap NLL points this often (0: every epoch)"
