@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import print_table, write_result  # noqa: E402
-from vaelab.experiments import beta_disentangle  # noqa: E402
+from vaelab.experiments import beta_disentangle, runner  # noqa: E402
 from vaelab.experiments.common import Context  # noqa: E402
 
 # Published numbers on the 64x64 original, each under its paper's own protocol (not ours).
@@ -51,13 +51,20 @@ def main() -> None:
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--profile", default="full", choices=["tiny", "quick", "full"], help="tiny: a smoke test")
     args = ap.parse_args()
-    ctx = Context(out=Path(args.out), profile=args.profile, seeds=args.seeds, workers=args.workers, force=args.force)
+    ctx = Context(
+        out=Path(args.out),
+        profile=args.profile,
+        seeds=args.seeds,
+        seeds_given=True,
+        workers=args.workers,
+        force=args.force,
+    )
     started = time.perf_counter()
-    path = beta_disentangle.run(ctx)["path"]
+    path = runner.run(beta_disentangle.EXPERIMENT, ctx)["path"]
     seconds = time.perf_counter() - started
     results = json.loads(Path(path).read_text())
     keys = ["mig", "factor_vae", "beta_vae", "dci_d", "recon"]
-    labels = [row[0] for row in results["tables"][0]["rows"]]
+    labels = list(results["per_seed"])
     rows = []
     for label in labels:
         stats = [results["metrics"][f"{k}[{label}]"] for k in keys]

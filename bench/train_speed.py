@@ -94,6 +94,14 @@ def floor_epoch(model, batches, fused: bool):
     return run
 
 
+def floor_seconds(epochs: int = 3) -> list[float]:
+    """Seconds per epoch of the fused-Adam floor on MNIST: the unit in which other benches state their cost
+    (this VM's speed drifts 1.6x between days, so wall seconds alone compare nothing across sessions)."""
+    ds = load_dataset("mnist")
+    premade = list(Batches(ds.train_images, 128, seed=0).epoch(0))
+    return timed(floor_epoch(seeded_examples_vae(), premade, fused=True), epochs)
+
+
 def examples_epoch(model, images, labels):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(OneImageAtATime(images, labels), batch_size=128, shuffle=True)

@@ -33,7 +33,41 @@ def test_report_shows_results_escaped_and_offline(tmp_path):
         "profile": "tiny",
         "tables": [{"title": "t", "columns": ["a", "b"], "rows": [["<img src=x onerror=alert(1)>", 1.5]]}],
         "figures": [{"file": "samples.png", "caption": 'caption with "quotes" & <tags>'}],
-        "claims": [{"id": "C9", "claim": "c", "criterion": "k", "verdict": "supported", "evidence": "e"}],
+        "claims": [
+            {
+                "id": "C9",
+                "claim": "c <b>",
+                "criterion": "k",
+                "design": "d",
+                "verdict": "supported",
+                "reason": "r",
+                "evidence": "e",
+                "effects": [
+                    {
+                        "effect": "psnr: a - b",
+                        "text": "1.5 [1.2, 1.8], n = 3",
+                        "verdict": "supported",
+                        "estimate": 1.5,
+                        "ci_low": 1.2,
+                        "ci_high": 1.8,
+                        "min_effect": 0.5,
+                        "direction": 1,
+                        "decides": True,
+                    },
+                    {
+                        "effect": "ssim",
+                        "text": "0.1, n = 1",
+                        "verdict": "inconclusive",
+                        "estimate": 0.1,
+                        "ci_low": None,
+                        "ci_high": None,
+                        "min_effect": 0.0,
+                        "direction": -1,
+                        "decides": False,
+                    },
+                ],
+            }
+        ],
     }
     (folder / "results.json").write_text(json.dumps(results))
     page = write_report(tmp_path).read_text()
@@ -42,6 +76,7 @@ def test_report_shows_results_escaped_and_offline(tmp_path):
     assert 'src="generation/samples.png"' in page
     assert "verdict yes" in page and "C9" in page
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "the page must not load anything remote"
-    assert "has not run yet" in page  # other experiments are listed as missing
+    assert "1.5 [1.2, 1.8], n = 3" in page and 'rowspan="2"' in page and "c &lt;b&gt;" in page
+    assert (tmp_path / "assets" / "claims-effects.png").stat().st_size > 1000  # drawn with a missing interval too
     md = (tmp_path / "tutorial.md").read_text()
     assert "## The maths: the evidence lower bound" in md and "(generation/samples.png)" in md

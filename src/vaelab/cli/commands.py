@@ -126,6 +126,7 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
         out=Path(args.out),
         profile=args.profile,
         seeds=args.seeds or DEFAULT_SEEDS[args.profile],
+        seeds_given=args.seeds is not None,
         dataset=args.dataset,
         data_dir=args.data_dir,
         quiet=args.quiet,
@@ -319,7 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """What the tutorial and experiment commands share: seeds, reuse of runs, the worker pool."""
     p.add_argument(
-        "--seeds", type=positive_int, default=None, help="seeds per setting (default: 1 tiny, 2 quick, 3 full)"
+        "--seeds",
+        type=positive_int,
+        default=None,
+        help="seeds per arm, paired across arms (default: 2 tiny, 3 quick, 5 full; kl-annealing 4 and 6)",
     )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument(

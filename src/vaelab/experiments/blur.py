@@ -3,131 +3,143 @@
 Real test images, reconstructions and prior samples side by side, for VAEs with Bernoulli and Gaussian
 decoders and several beta, and for a plain AE's reconstructions. Sharpness is the variance of the
 Laplacian per image (on the same [0, 1] pixel scale for all); the Frechet distance is computed in the
-features of a classifier trained on the same dataset. Tests claim C5.
+features of a classifier trained on the same dataset. Claim C5 is judged on the reference VAE
+(Bernoulli, beta 1) against the real test images; the other models are shown beside it.
 """
 
 from __future__ import annotations
 
-import time
+import math
 
 import numpy as np
 import torch
 
 from vaelab.evaluation import samples as sample_metrics
-from vaelab.experiments.common import (
-    SHARED_EPOCHS,
-    Context,
-    aggregate,
-    claim,
-    fmt,
-    profile_data,
-    seeded_groups,
-    verdict_all,
-    write_results,
-)
-from vaelab.experiments.latent_kl import MODEL as Z20
+from vaelab.experiments.claims import Claim, Effect
+from vaelab.experiments.common import aggregate, fmt
 from vaelab.experiments.measures import reconstruction_images
+from vaelab.experiments.runner import Experiment, Trained
 from vaelab.experiments.runs import prior_samples
+from vaelab.experiments.specs import DESCRIPTIVE_SEEDS, VAE_Z20, ae_z20, shared_arm, vae_z20
 from vaelab.viz.grid import save_grid
 
-NAME, TITLE = "blur", "Blurry samples: sharpness and Frechet distance"
-EPOCHS = SHARED_EPOCHS
 IMAGES = {"tiny": 200, "quick": 2000, "full": 5000}
-# label: (run label, model fields, objective fields); the first is the reference VAE of claim C5.
-MODELS = {
-    "VAE Bernoulli, beta 1": ("vae-z20", {}, {}),
-    "VAE Bernoulli, beta 4": ("vae-z20-beta4", {}, {"beta": 4.0}),
-    "VAE Gaussian sigma 0.1": ("vae-z20-gauss", {"likelihood": "gaussian", "sigma": 0.1}, {}),
-    "VAE Gaussian, learned sigma": ("vae-z20-gauss-learned", {"likelihood": "gaussian", "learn_sigma": True}, {}),
-    "AE Bernoulli": ("ae-z20", {"kind": "ae"}, {}),
-}
+REFERENCE = "VAE Bernoulli, beta 1"
+SHARPER = math.log(1.1)  # the smallest effect that matters: real images 10% sharper (log-ratio)
+
+CLAIMS = [
+    Claim(
+        "C5",
+        "VAE samples are blurry",
+        (
+            Effect(
+                "log_sharpness_real_over_samples",
+                REFERENCE,
+                None,
+                +1,
+                SHARPER,
+                label="sharpness, log(real / prior samples)",
+            ),
+            Effect(
+                "log_sharpness_real_over_recon",
+                REFERENCE,
+                None,
+                +1,
+                SHARPER,
+                label="sharpness, log(real / reconstructions)",
+            ),
+        ),
+        design="the reference VAE's prior samples and reconstructions of the same test images against those "
+        "real images, per seed; sharpness is the mean Laplacian variance, a log-ratio above log 1.1 matters",
+    )
+]
 
 
-def run(ctx: Context) -> dict:
-    started = time.perf_counter()
-    folder = ctx.folder(NAME)
-    n = IMAGES[ctx.profile]
-    specs = {
-        label: (
-            run_label,
-            {
-                "data": profile_data(ctx),
-                "model": {**Z20, **model},
-                "objective": obj,
-                "train": {"epochs": EPOCHS[ctx.profile]},
-            },
-        )
-        for label, (run_label, model, obj) in MODELS.items()
+def arms(ctx) -> dict:
+    """The reference VAE (the claim's arm) on every seed; the others, shown beside it, on fewer."""
+    few = DESCRIPTIVE_SEEDS[ctx.profile]
+    gauss, learned = {"likelihood": "gaussian", "sigma": 0.1}, {"likelihood": "gaussian", "learn_sigma": True}
+    return {
+        REFERENCE: vae_z20(ctx),
+        "VAE Bernoulli, beta 4": vae_z20(ctx, beta=4.0, seeds=few),
+        "VAE Gaussian sigma 0.1": shared_arm(ctx, "vae-z20-gauss", {**VAE_Z20, **gauss}, seeds=few),
+        "VAE Gaussian, learned sigma": shared_arm(ctx, "vae-z20-gauss-learned", {**VAE_Z20, **learned}, seeds=few),
+        "AE Bernoulli": ae_z20(ctx),
     }
-    runs = seeded_groups(ctx, specs)
-    first = next(iter(runs.values()))[0]
-    clf = ctx.classifier(first.dataset, first.device)
-    real = next(first.batches("test", batch_size=n).epoch(0)).cpu()
-    real_feats = clf.features(real)
-    sharp_real = float(np.mean(sample_metrics.laplacian_variance(real)))
 
-    per_seed: dict[str, list[dict]] = {}
-    picture = [real[:10]]
-    for label, setups in runs.items():
-        per_seed[label] = []
-        for s in setups:
-            _, recon = reconstruction_images(s, n)
-            m = {
-                "sharpness_recon": float(np.mean(sample_metrics.laplacian_variance(recon))),
-                "frechet_recon": sample_metrics.frechet_distance(real_feats, clf.features(recon)),
-            }
-            if s.cfg.model.kind == "vae":
-                fake = prior_samples(s, n, seed=s.cfg.train.seed).cpu()
-                m["sharpness_samples"] = float(np.mean(sample_metrics.laplacian_variance(fake)))
-                m["frechet_samples"] = sample_metrics.frechet_distance(real_feats, clf.features(fake))
-            per_seed[label].append(m)
+
+def prepare(ctx, runs) -> dict:
+    first = runs[REFERENCE][0]
+    clf = ctx.classifier(first.dataset, first.device)
+    real = next(first.batches("test", batch_size=IMAGES[ctx.profile]).epoch(0)).cpu()
+    return {
+        "classifier": clf,
+        "real": real,
+        "real_features": clf.features(real),
+        "sharpness_real": float(np.mean(sample_metrics.laplacian_variance(real))),
+    }
+
+
+def measure(setup, shared) -> dict[str, float]:
+    clf, n, sharp_real = shared["classifier"], len(shared["real"]), shared["sharpness_real"]
+    _, recon = reconstruction_images(setup, n)
+    out = {
+        "sharpness_recon": float(np.mean(sample_metrics.laplacian_variance(recon))),
+        "frechet_recon": sample_metrics.frechet_distance(shared["real_features"], clf.features(recon)),
+    }
+    out["log_sharpness_real_over_recon"] = math.log(sharp_real / out["sharpness_recon"])
+    if setup.cfg.model.kind == "vae":
+        fake = prior_samples(setup, n, seed=setup.cfg.train.seed).cpu()
+        out["sharpness_samples"] = float(np.mean(sample_metrics.laplacian_variance(fake)))
+        out["frechet_samples"] = sample_metrics.frechet_distance(shared["real_features"], clf.features(fake))
+        out["log_sharpness_real_over_samples"] = math.log(sharp_real / out["sharpness_samples"])
+    return out
+
+
+def figures(t: Trained) -> list[dict]:
+    picture, parts = [t.shared["real"][:10]], ["real"]
+    for label, setups in t.runs.items():
         picture.append(reconstruction_images(setups[0], 10)[1])
+        parts.append(f"{label} reconstructions")
         if setups[0].cfg.model.kind == "vae":
             picture.append(prior_samples(setups[0], 10, seed=1).cpu())
-    save_grid(folder / "side-by-side.png", torch.cat(picture), nrow=10)
+            parts.append(f"{label} samples")
+    save_grid(t.folder / "side-by-side.png", torch.cat(picture), nrow=10)
+    return [{"file": "side-by-side.png", "caption": f"Rows, top to bottom: {' / '.join(parts)}."}]
 
-    metrics = {f"{k}[{label}]": aggregate([m[k] for m in ms]) for label, ms in per_seed.items() for k in ms[0]}
-    metrics["sharpness_real"] = aggregate([sharp_real])
-    rows = [["real test images", f"{sharp_real:.4f}", "", "0", ""]]
-    for label in per_seed:
-        keys = ("sharpness_recon", "sharpness_samples", "frechet_recon", "frechet_samples")
-        rows.append([label] + [fmt(metrics[f"{k}[{label}]"], 4) if f"{k}[{label}]" in metrics else "n/a" for k in keys])
-    table = {
-        "title": f"Sharpness (Laplacian variance, higher is sharper) and Frechet distance to {n} real test "
-        f"images (classifier features; test accuracy {clf.test_accuracy:.4f})",
-        "columns": [
-            "images",
-            "sharpness: reconstructions",
-            "sharpness: prior samples",
-            "Frechet: reconstructions",
-            "Frechet: prior samples",
-        ],
-        "rows": rows,
-    }
-    reference = per_seed["VAE Bernoulli, beta 1"]
-    pairs = [(m["sharpness_samples"], sharp_real) for m in reference] + [
-        (m["sharpness_recon"], sharp_real) for m in reference
-    ]
-    claims = [
-        claim(
-            "C5",
-            "VAE samples are blurry",
-            "the reference VAE (Bernoulli, beta 1): mean Laplacian variance of its prior samples and of its "
-            "reconstructions below that of the real test images, in every seed",
-            verdict_all(pairs, "lower"),
-            f"real {sharp_real:.4f}; reconstructions {fmt(metrics['sharpness_recon[VAE Bernoulli, beta 1]'], 4)}; "
-            f"samples {fmt(metrics['sharpness_samples[VAE Bernoulli, beta 1]'], 4)}",
-        )
-    ]
-    rows_caption = " / ".join(
-        ["real"]
-        + [
-            f"{lab} {part}"
-            for lab, (_, mdl, _) in MODELS.items()
-            for part in (["reconstructions"] + ([] if mdl.get("kind") == "ae" else ["samples"]))
+
+def tables(t: Trained) -> list[dict]:
+    keys = ("sharpness_recon", "sharpness_samples", "frechet_recon", "frechet_samples")
+    rows = [["real test images", f"{t.shared['sharpness_real']:.4f}", "", "0", ""]]
+    for label, seeds in t.per_seed.items():
+        cells = [
+            fmt(aggregate([m[k] for m in seeds.values()]), 4) if k in next(iter(seeds.values())) else "n/a"
+            for k in keys
         ]
+        rows.append([label, *cells])
+    clf = t.shared["classifier"]
+    title = (
+        f"Sharpness (Laplacian variance, higher is sharper) and Frechet distance to {len(t.shared['real'])} real "
+        f"test images (classifier features; test accuracy {clf.test_accuracy:.4f}); mean ± std over seeds"
     )
-    figures = [{"file": "side-by-side.png", "caption": f"Rows, top to bottom: {rows_caption}."}]
-    configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
-    payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}
-    return {"path": write_results(ctx, NAME, TITLE, payload, started)}
+    columns = [
+        "images",
+        "sharpness: reconstructions",
+        "sharpness: prior samples",
+        "Frechet: reconstructions",
+        "Frechet: prior samples",
+    ]
+    return [{"title": title, "columns": columns, "rows": rows}]
+
+
+EXPERIMENT = Experiment(
+    name="blur",
+    title="Blurry samples: sharpness and Frechet distance",
+    arms=arms,
+    measure=measure,
+    claims=lambda ctx: CLAIMS,
+    figures=figures,
+    tables=tables,
+    prepare=prepare,
+    extra=lambda t: {"sharpness_real": t.shared["sharpness_real"]},
+)

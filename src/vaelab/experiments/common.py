@@ -1,15 +1,20 @@
-"""What every experiment shares: its context, cached runs, aggregation over seeds, results.json, verdicts.
+"""What every experiment shares: its context, cached runs, aggregation over seeds, results.json.
 
 An experiment writes `OUT/NAME/results.json`:
 
-    {"name", "title", "profile", "seeds", "dataset",
-     "metrics": {key: {"mean", "std", "values": [per seed]}},
+    {"name", "title", "profile", "seeds", "seed_list", "dataset",
+     "metrics": {"measure[arm]": {"mean", "std", "values": [per seed]}},
+     "per_seed": {arm: {seed: {measure: value}}},
      "tables": [{"title", "columns", "rows"}],
      "figures": [{"file", "caption"}],
-     "claims": [{"id", "claim", "criterion", "verdict", "evidence"}],
+     "claims": [{"id", "claim", "design", "criterion", "verdict", "reason", "evidence",
+                 "estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values",
+                 "effects": [one such record per effect]}],
+     "arms": {arm: its run label and config sections},
      "configs": {run name: RunConfig as dict}, "environment": {...}, "seconds": float}
 
-Verdicts are computed from the numbers by the experiment's own stated criterion; none is written by hand.
+Verdicts are computed from the numbers by the one rule in `vaelab.experiments.claims`; none is written
+by hand.
 """
 
 from __future__ import annotations
@@ -31,10 +36,6 @@ from vaelab.training.checkpoint import load_model_weights, read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup, build
 
-SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
-# Epochs of the MNIST-sized models that several experiments share (the 784-400-20 VAE and AE, beta 4, the
-# 2-D VAE): one value, so a run trained for one experiment is reused by the others.
-SHARED_EPOCHS = {"tiny": 1, "quick": 6, "full": 15}
 CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
 
 
@@ -44,7 +45,8 @@ class Context:
 
     out: Path
     profile: str = "quick"
-    seeds: int = 2
+    seeds: int = 3
+    seeds_given: bool = False  # the user chose the seed count: experiments keep it instead of their own
     dataset: str = "mnist"
     data_dir: str | None = None
     quiet: bool = False
@@ -167,21 +169,6 @@ def fmt(stat: dict, digits: int = 3) -> str:
     if stat["std"] == 0:
         return f"{stat['mean']:.{digits}f}"
     return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
-
-
-def verdict_all(pairs: list[tuple[float, float]], better: str = "lower") -> str:
-    """Supported when the first value beats the second in every seed, not supported when it loses in
-    every seed, inconclusive otherwise (a mixed result)."""
-    wins = [(a < b) if better == "lower" else (a > b) for a, b in pairs]
-    if all(wins):
-        return SUPPORTED
-    if not any(wins):
-        return NOT_SUPPORTED
-    return INCONCLUSIVE
-
-
-def claim(id: str, text: str, criterion: str, verdict: str, evidence: str) -> dict:
-    return {"id": id, "claim": text, "criterion": criterion, "verdict": verdict, "evidence": evidence}
 
 
 def write_results(ctx: Context, name: str, title: str, payload: dict, started: float) -> Path:

@@ -6,59 +6,42 @@ for a 2-D latent space, the decoded manifold over the prior's quantiles beside t
 
 from __future__ import annotations
 
-import time
+import dataclasses
 
 import numpy as np
 
-from vaelab.experiments.common import SHARED_EPOCHS, Context, aggregate, fmt, profile_data, seeded_groups, write_results
+from vaelab.experiments.common import aggregate, fmt
 from vaelab.experiments.latents import encode_split, interpolations, manifold_grid
+from vaelab.experiments.runner import Experiment, Trained
 from vaelab.experiments.runs import evaluate_setup, prior_samples
+from vaelab.experiments.specs import SHARED_EPOCHS, vae_z20, z2
 from vaelab.viz.export import export_decoder
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
-NAME, TITLE = "generation", "Generating digits: prior samples, interpolations and the 2-D manifold"
-EPOCHS = SHARED_EPOCHS
-VAE_Z20 = {"hidden": [400], "latent_dim": 20}  # the PyTorch examples' VAE
-VAE_Z2 = {"hidden": [512, 256], "latent_dim": 2}
+Z20, Z2, BETA4 = "VAE 784-400-20", "VAE 784-512-256-2", "beta-VAE (beta 4), 784-400-20"
 
 
-def run(ctx: Context) -> dict:
-    started = time.perf_counter()
-    folder = ctx.folder(NAME)
-    epochs, data = EPOCHS[ctx.profile], profile_data(ctx)
-    train = {"epochs": epochs}
-    runs = seeded_groups(
-        ctx,
-        {
-            "z20": ("vae-z20", {"data": data, "model": VAE_Z20, "train": train}),
-            "z2": ("vae-z2", {"data": data, "model": VAE_Z2, "train": train}),
-            "beta4": ("vae-z20-beta4", {"data": data, "model": VAE_Z20, "objective": {"beta": 4.0}, "train": train}),
-        },
-    )
-    vaes, vaes_2d = runs["z20"], runs["z2"]
-    elbos = [evaluate_setup(s)["negative_elbo"] for s in vaes]
-    elbos_2d = [evaluate_setup(s)["negative_elbo"] for s in vaes_2d]
-    configs = {s.run_dir.name: s.cfg for s in vaes + vaes_2d}
-    setup, setup2 = vaes[0], vaes_2d[0]
-    save_grid(folder / "samples.png", prior_samples(setup, 100), nrow=10)
-    save_grid(folder / "interpolations.png", interpolations(setup), nrow=10)
-    save_grid(folder / "manifold.png", manifold_grid(setup2, 20), nrow=20, scale=1)
+def arms(ctx) -> dict:
+    beta4 = dataclasses.replace(vae_z20(ctx, beta=4.0), seeds=1, measured=False)  # the sliders' model
+    return {Z20: vae_z20(ctx), Z2: z2(ctx, "vae", seeds=None), BETA4: beta4}
+
+
+def measure(setup, shared) -> dict[str, float]:
+    return {"negative_elbo": evaluate_setup(setup)["negative_elbo"]}
+
+
+def figures(t: Trained) -> list[dict]:
+    setup, setup2 = t.first(Z20), t.first(Z2)
+    save_grid(t.folder / "samples.png", prior_samples(setup, 100), nrow=10)
+    save_grid(t.folder / "interpolations.png", interpolations(setup), nrow=10)
+    save_grid(t.folder / "manifold.png", manifold_grid(setup2, 20), nrow=20, scale=1)
     mu, labels, _ = encode_split(setup2, "test")
-    save(scatter_panels([("test codes mu(x), 2-D VAE", mu)], labels, setup2.dataset.classes), folder / "latent-2d.png")
-    export_plane(folder / "explorer-plane.js", setup2, mu, labels)
-    beta4 = runs["beta4"][0]
-    export_sliders(folder / "explorer-sliders.js", beta4)
-    metrics = {"negative_elbo_z20": aggregate(elbos), "negative_elbo_z2": aggregate(elbos_2d)}
-    table = {
-        "title": "Test negative ELBO (nats per image, lower is better)",
-        "columns": ["model", "latent size", "epochs", "-ELBO"],
-        "rows": [
-            ["VAE 784-400-20", 20, epochs, fmt(metrics["negative_elbo_z20"], 2)],
-            ["VAE 784-512-256-2", 2, epochs, fmt(metrics["negative_elbo_z2"], 2)],
-        ],
-    }
-    figures = [
+    codes = scatter_panels([("test codes mu(x), 2-D VAE", mu)], labels, setup2.dataset.classes)
+    save(codes, t.folder / "latent-2d.png")
+    export_plane(t.folder / "explorer-plane.js", setup2, mu, labels)
+    export_sliders(t.folder / "explorer-sliders.js", t.first(BETA4))
+    return [
         {"file": "samples.png", "caption": "100 prior samples z ~ N(0, I) decoded by the 20-D VAE (decoder means)."},
         {
             "file": "interpolations.png",
@@ -70,12 +53,27 @@ def run(ctx: Context) -> dict:
             "caption": "The 2-D VAE's decoder over a 20x20 grid of prior quantiles (5% to 95% in each direction).",
         },
     ]
-    configs[beta4.run_dir.name] = beta4.cfg
-    return {
-        "path": write_results(
-            ctx, NAME, TITLE, {"metrics": metrics, "tables": [table], "figures": figures, "configs": configs}, started
-        )
-    }
+
+
+def tables(t: Trained) -> list[dict]:
+    epochs = SHARED_EPOCHS[t.ctx.profile]
+    rows = [
+        [name, dim, epochs, fmt(aggregate([m["negative_elbo"] for m in t.per_seed[name].values()]), 2)]
+        for name, dim in ((Z20, 20), (Z2, 2))
+    ]
+    title = "Test negative ELBO (nats per image, lower is better), mean ± std over seeds"
+    return [{"title": title, "columns": ["model", "latent size", "epochs", "-ELBO"], "rows": rows}]
+
+
+EXPERIMENT = Experiment(
+    name="generation",
+    title="Generating digits: prior samples, interpolations and the 2-D manifold",
+    arms=arms,
+    measure=measure,
+    claims=lambda ctx: [],
+    figures=figures,
+    tables=tables,
+)
 
 
 def export_plane(path, setup, mu: np.ndarray, labels: np.ndarray, points: int = 2000) -> None:

@@ -4,33 +4,24 @@ Two sparsity penalties on the code (not on the weights): L1 on ReLU codes, and a
 target rate on sigmoid codes (Ng 2011). Each is compared with a plain AE that has the same code
 nonlinearity. Measured: how many units are active per input, Hoyer sparsity, lifetime sparsity, the
 reconstruction cost, activation histograms, and what each code unit draws (decoder features).
-Tests claim C8.
+Each sparse arm differs from its plain arm only in the penalty (same network, code nonlinearity, seed).
+Claim C8.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import torch
 
 from vaelab.evaluation.restoration import sparsity_scores
-from vaelab.experiments.common import (
-    Context,
-    aggregate,
-    claim,
-    fmt,
-    profile_data,
-    seeded_groups,
-    verdict_all,
-    write_results,
-)
+from vaelab.experiments.claims import Claim, Effect
+from vaelab.experiments.common import profile_data
 from vaelab.experiments.latents import decode_means, encode_split
+from vaelab.experiments.runner import Arm, Experiment, Trained, measures_table
 from vaelab.experiments.runs import evaluate_setup
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import histograms, save
 
-NAME, TITLE = "sparsity", "Sparse autoencoders: few active units per input"
 EPOCHS = {"tiny": 1, "quick": 4, "full": 12}
 CODE = {"kind": "ae", "hidden": [400], "latent_dim": 64}
 ACTIVE = {"relu": 1e-3, "sigmoid": 0.1}  # a unit counts as active above this activation
@@ -45,84 +36,57 @@ MODELS = {
         {"sparsity_kl": 5.0, "sparsity_target": 0.05},
     ),
 }
-PAIRS = [
-    ("sparse AE, L1 (ReLU code)", "plain AE (ReLU code)"),
-    ("sparse AE, KL to rate 0.05 (sigmoid code)", "plain AE (sigmoid code)"),
+PAIRS = {  # what the effect is called: (sparse arm, plain arm)
+    "L1, ReLU code": ("sparse AE, L1 (ReLU code)", "plain AE (ReLU code)"),
+    "KL to rate 0.05, sigmoid code": ("sparse AE, KL to rate 0.05 (sigmoid code)", "plain AE (sigmoid code)"),
+}
+KEYS = ["active_fraction_per_input", "hoyer", "lifetime_mean", "recon"]
+
+CLAIMS = [
+    Claim(
+        "C8",
+        "A sparse autoencoder has few active units per input",
+        tuple(
+            Effect(
+                "active_fraction_per_input", plain, sparse, +1, 0.05, label=f"active fraction: plain - sparse ({name})"
+            )
+            for name, (sparse, plain) in PAIRS.items()
+        ),
+        design="each sparse AE against the plain AE with the same 64-unit code and nonlinearity; 5 points of the "
+        "fraction of active units matter",
+    )
 ]
 
 
-def run(ctx: Context) -> dict:
-    started = time.perf_counter()
-    folder = ctx.folder(NAME)
-    specs = {
-        label: (
-            run_label,
-            {
-                "data": profile_data(ctx),
-                "model": {**CODE, "code_activation": act},
-                "objective": obj,
-                "train": {"epochs": EPOCHS[ctx.profile]},
-            },
+def arms(ctx) -> dict:
+    train = {"epochs": EPOCHS[ctx.profile]}
+    return {
+        label: Arm(
+            run,
+            {"data": profile_data(ctx), "model": {**CODE, "code_activation": act}, "objective": obj, "train": train},
         )
-        for label, (run_label, act, obj) in MODELS.items()
+        for label, (run, act, obj) in MODELS.items()
     }
-    runs = seeded_groups(ctx, specs)
-    per_seed, codes = {}, {}
-    for label, setups in runs.items():
-        threshold = ACTIVE[MODELS[label][1]]
-        per_seed[label] = []
-        for s in setups:
-            z, _, _ = encode_split(s, "test")
-            scores = sparsity_scores(z, threshold=threshold)
-            scores["recon"] = evaluate_setup(s)["recon"]
-            per_seed[label].append(scores)
-        codes[label] = encode_split(setups[0], "test")[0]
-    keys = ["active_fraction_per_input", "hoyer", "lifetime_mean", "recon"]
-    metrics = {f"{k}[{label}]": aggregate([m[k] for m in ms]) for label, ms in per_seed.items() for k in keys}
 
-    save(
-        histograms({lab: codes[lab] for lab in list(MODELS)[:2]}, "code activation (ReLU codes)"),
-        folder / "hist-relu.png",
-    )
-    save(
-        histograms({lab: codes[lab] for lab in list(MODELS)[2:]}, "code activation (sigmoid codes)", logy=False),
-        folder / "hist-sigmoid.png",
-    )
-    for label, setups in runs.items():
-        save_grid(folder / f"features-{MODELS[label][0]}.png", decoder_features(setups[0], codes[label]), nrow=16)
 
-    rows = [[label] + [fmt(metrics[f"{k}[{label}]"]) for k in keys] for label in MODELS]
-    table = {
-        "title": "Test codes (64 units); mean ± std over seeds",
-        "columns": [
-            "model",
-            "fraction of units active per input",
-            "Hoyer sparsity (1 = one-hot)",
-            "mean lifetime activity",
-            "reconstruction (nats)",
-        ],
-        "rows": rows,
-    }
-    pairs = [
-        (a["active_fraction_per_input"], b["active_fraction_per_input"])
-        for sparse, plain in PAIRS
-        for a, b in zip(per_seed[sparse], per_seed[plain])
-    ]
-    claims = [
-        claim(
-            "C8",
-            "A sparse autoencoder has few active units per input",
-            "fraction of code units active per test input lower for each sparse AE than for the plain AE with the "
-            "same code size and nonlinearity, in every seed",
-            verdict_all(pairs, "lower"),
-            "; ".join(
-                f"{s}: {fmt(metrics[f'active_fraction_per_input[{s}]'])} vs plain "
-                f"{fmt(metrics[f'active_fraction_per_input[{p}]'])}"
-                for s, p in PAIRS
-            ),
-        )
-    ]
-    figures = [
+def measure(setup, shared) -> dict[str, float]:
+    z, _, _ = encode_split(setup, "test")
+    scores = sparsity_scores(z, threshold=ACTIVE[setup.cfg.model.code_activation])
+    return {**{k: scores[k] for k in KEYS if k in scores}, "recon": evaluate_setup(setup)["recon"]}
+
+
+def figures(t: Trained) -> list[dict]:
+    codes = {label: encode_split(t.first(label), "test")[0] for label in MODELS}
+    relu, sigmoid = list(MODELS)[:2], list(MODELS)[2:]
+    save(histograms({lab: codes[lab] for lab in relu}, "code activation (ReLU codes)"), t.folder / "hist-relu.png")
+    save(
+        histograms({lab: codes[lab] for lab in sigmoid}, "code activation (sigmoid codes)", logy=False),
+        t.folder / "hist-sigmoid.png",
+    )
+    for label in MODELS:
+        features = decoder_features(t.first(label), codes[label])
+        save_grid(t.folder / f"features-{MODELS[label][0]}.png", features, nrow=16)
+    return [
         {"file": "hist-relu.png", "caption": "Distribution of code activations over test images, ReLU codes."},
         {"file": "hist-sigmoid.png", "caption": "Distribution of code activations over test images, sigmoid codes."},
     ] + [
@@ -133,9 +97,17 @@ def run(ctx: Context) -> dict:
         }
         for lab in MODELS
     ]
-    configs = {s.run_dir.name: s.cfg for setups in runs.values() for s in setups}
-    payload = {"metrics": metrics, "tables": [table], "figures": figures, "claims": claims, "configs": configs}
-    return {"path": write_results(ctx, NAME, TITLE, payload, started)}
+
+
+EXPERIMENT = Experiment(
+    name="sparsity",
+    title="Sparse autoencoders: few active units per input",
+    arms=arms,
+    measure=measure,
+    claims=lambda ctx: CLAIMS,
+    figures=figures,
+    tables=lambda t: measures_table(t, "Test codes (64 units); mean ± std over seeds"),
+)
 
 
 @torch.no_grad()

@@ -7,16 +7,16 @@ import sys
 import time
 from pathlib import Path
 
+from vaelab.experiments import runner
 from vaelab.experiments.common import Context
 from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
-from vaelab.report.content import EXPERIMENT_ORDER
 from vaelab.report.html import write_report
 
 SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
 
 
 def run_experiment(name: str, ctx: Context) -> Path:
-    return EXPERIMENTS[name](ctx)["path"]
+    return runner.run(EXPERIMENTS[name], ctx)["path"]
 
 
 def run_tutorial(
@@ -37,13 +37,14 @@ def run_tutorial(
         out=out,
         profile=profile,
         seeds=seeds or DEFAULT_SEEDS[profile],
+        seeds_given=seeds is not None,
         data_dir=data_dir,
         quiet=quiet,
         force=force,
         first_seed=seed,
         workers=workers,
     )
-    names = [n for n in EXPERIMENT_ORDER if n in EXPERIMENTS and (not only or n in only)]
+    names = [n for n in EXPERIMENTS if not only or n in only]
     jobs = [(name, ctx) for name in names]
     if profile == "full":  # the full profile repeats these on a second dataset
         jobs += [

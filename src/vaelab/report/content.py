@@ -1,4 +1,4 @@
-"""The tutorial's prose, in vaelab's own words, following the outline (shared/seed).
+"""The tutorial's prose, in vaelab's own words, following the tutorial's outline (shared/seed).
 
 Markup (rendered by `vaelab.report.markup`): blank lines separate blocks; a block that starts with `$$`
 is a display equation (matplotlib mathtext); a block of `- ` lines is a list; inline `code`, **bold**
@@ -71,9 +71,9 @@ random z gives garbage. The experiments below measure this directly.
 Read the autoencoder probabilistically. The decoder defines p(x|z): given a code, a distribution over
 images (a Bernoulli per pixel, or a Gaussian). The ideal encoder would be the true posterior p(z|x),
 the distribution of codes that could have produced x. That posterior is intractable, so the VAE learns an
-approximation q(z|x), a Gaussian whose mean μ(x) and variance σ²(x) are the encoder's outputs. (The
-outline's draft swaps the letters; we use the standard notation of Kingma & Welling: the encoder is q,
-the decoder is p.)
+approximation q(z|x), a Gaussian whose mean μ(x) and variance σ²(x) are the encoder's outputs. (We use
+the notation of Kingma & Welling throughout: q is the encoder, the approximate posterior; p is the
+generative model, its prior p(z) and its decoder p(x|z). Some texts swap the two letters.)
 
 Why make the encoder stochastic? A generative model must be able to produce *many* images, say many
 different 3s in different slants, and its decoder must work for every code the prior can produce, not
@@ -156,29 +156,67 @@ The denoising experiment measures it in PSNR and SSIM against the noisy input an
 """,
 )
 
+EXPERIMENTS_LEAD = """
+Each experiment below tests claims made about autoencoders and VAEs, as hypotheses fixed in the code
+before any run. A claim compares **arms**, models that differ in one thing only (the KL weight, the model
+kind, a penalty), and every arm is trained once per seed; the same seed gives every arm the same
+initialisation and the same order of training images, so the per-seed difference between two arms
+measures what the claim is about and little else. The **effect** is that paired difference (or a
+log-ratio); the **estimate** is its mean over seeds, with a 95% confidence interval (Student's t on the
+per-seed effects, since a few seeds cannot pin down their own spread). Each effect also has a *smallest
+effect that matters*, chosen before the runs and given in the effect's units. The verdict follows one rule:
+
+- **supported** when the interval lies entirely on the side of 0 that the claim predicts;
+- **not supported** when it lies entirely on the other side, or entirely inside plus or minus the smallest
+  effect that matters (the effect is absent);
+- **inconclusive** otherwise (the interval straddles 0, or there are too few seeds), with the reason.
+
+A claim with several effects is supported when every deciding effect is, and not supported when any
+one is not. A verdict against the claim is a result, not a failure of the page.
+"""
+
 EXPERIMENT_INTROS = {
     "latent-kl": """
 What does the KL term do to the latent space? We train the same 784-400-20 VAE twice: once with the full
 ELBO (beta = 1) and once with the KL term switched off (beta = 0), which leaves a plain autoencoder with
-noise injected into its codes. We then compare where the test codes land (t-SNE), how far their overall
-distribution sits from the prior N(0, I), and what the decoder makes of codes drawn from that prior.
-Without the KL term nothing tells the encoder where to put its codes, so the prior's samples fall where
-the decoder has never been trained.
+noise injected into its codes. For each seed both arms start from the same weights and see the same
+images in the same order, so the difference between them is the KL term's doing. We compare where the
+test codes land (t-SNE), how far their overall distribution sits from the prior N(0, I), and what the
+decoder makes of codes drawn from that prior. Without the KL term nothing tells the encoder where to put
+its codes, so the prior's samples fall where the decoder has never been trained.
 """,
     "clusters": """
-Do autoencoders and VAEs organise data differently? A plain autoencoder and a VAE with the same network
-and latent size are trained on the same images. We look at the test codes with t-SNE, and measure how
-well the classes separate (silhouette, k-means agreement with the labels) and how much of the label a
-simple classifier can read from the codes. With a 2-D latent space we can also draw the codes and the
-decoded plane directly.
+Do autoencoders and VAEs organise data differently? A plain autoencoder and a VAE with the same network,
+latent size, seed and data order are trained on the same images; only the KL term and the noise in the
+codes differ. We look at the test codes with t-SNE, and measure how well the classes separate
+(silhouette, k-means agreement with the labels) and how much of the label a simple classifier can read
+from the codes. The claim predicts a difference without saying which way, so either sign counts; a
+difference inside the small band that matters counts as none. With a 2-D latent space we can also draw
+the codes and the decoded plane directly.
 """,
     "kl-annealing": """
 The KL term can overwhelm the reconstruction term early in training, when the decoder is still poor, and
-push the posterior onto the prior before the latents carry any information. Annealing lets the weight on
-the KL term grow during training. We compare a constant weight, a linear warm-up, a cyclical schedule and
-capacity annealing over several seeds: the curves of each term, how much the final ELBO varies between
-seeds, sudden jumps of the validation loss, how many latent units end up in use, and the test
-log-likelihood.
+push the posterior onto the prior before the latents carry any information: latent units go inactive
+(posterior collapse), and the likelihood suffers. Annealing lets the weight on the KL term grow during
+training. For that claim to be testable, units must be able to go inactive at all. With 32 latents they
+did not: every schedule kept all 32 in use. A pilot on seeds this page never uses (bench/c6a_pilot.py,
+3 seeds per arm) measured four candidates, each with and without a warm-up over the first half of
+training:
+
+- 100 latents (784-400-100, learning rate 1e-3): about 94 of 100 units in use after 4 epochs in both
+  arms, then 57 without warm-up and 39 with it after 8 epochs; the test NLL 0.7 nats worse with warm-up;
+- the same at learning rate 3e-3: 66 against 32 units after 4 epochs, 32 against 29 after 8;
+- a Gaussian decoder with learned variance: all 100 units stayed in use in both arms, so nothing can show;
+- a convolutional network with 64 latents (4 epochs; each epoch costs about 25 MLP epochs here): 60
+  against 50 units, and a test NLL 1.3 nats *better* with warm-up.
+
+The design here is the cheapest in which units go inactive, at the learning rate the other experiments
+use: the 784-400-100 VAE, trained for 8 epochs (12 in the full profile) because in the pilot the units
+went inactive between epochs 4 and 8, with a constant KL weight against a linear warm-up over the first
+half, paired by seed. The pilot's direction is already known and said here: warm-up ended with fewer
+active units, not more. The verdict below comes from the page's own seeds. We compare active units, the
+test log-likelihood and its spread across seeds, the first epoch's reconstruction, and the curves of
+each term; the full profile adds a cyclical schedule and capacity annealing to the curves.
 """,
     "beta-disentangle": """
 dSprites images are made from five known factors: shape, scale, orientation and the two coordinates of
@@ -199,9 +237,12 @@ trained on the same data, extracts from generated and real images.
     "denoising": """
 An autoencoder whose code is larger than its input can learn to copy the input, noise included. A
 denoising autoencoder is shown corrupted images and asked for the clean ones, so copying no longer works.
-Both models here have a 1,000-unit code for 784 pixels. We add Gaussian noise of several strengths to
-test images and measure how close each model's output is to the clean image (PSNR, SSIM), with the noisy
-image itself as the baseline to beat.
+Both models here have a 1,000-unit code for 784 pixels, with no hidden layer in between, and differ only
+in what they see while training: clean images, or images with Gaussian noise of standard deviation 0.3.
+We add noise of several strengths to the same test images and measure how close each model's output is
+to the clean image (PSNR, SSIM), with the noisy image itself as the baseline. Two claims, both judged at
+the DAE's training noise: the plain AE's output is as noisy as its input (it copies), and the DAE's is
+cleaner than both. The other noise levels show how far that carries.
 """,
     "sparsity": """
 A sparse autoencoder penalises the activity of its code units, not its weights, so each input is
@@ -216,14 +257,3 @@ samples show the decoder working as a generative model; interpolations show that
 codes decodes to plausible images; the 2-D model lets us draw the whole latent space at once.
 """,
 }
-
-EXPERIMENT_ORDER = [
-    "latent-kl",
-    "clusters",
-    "kl-annealing",
-    "beta-disentangle",
-    "blur",
-    "denoising",
-    "sparsity",
-    "generation",
-]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
 
 from vaelab.atomic import atomic_write_text
 from vaelab.report import content
 from vaelab.report.explorer import explorer_html
 from vaelab.report.markup import inline_html, to_html, to_markdown
+from vaelab.viz.plots import effects_forest, save
 
 ASSETS = "assets"
 VERDICT_CLASS = {"supported": "yes", "not supported": "no", "inconclusive": "maybe", "descriptive": "info"}
@@ -58,26 +60,64 @@ def table_html(table: dict) -> str:
 
 
 def claims_html(claims: list[dict]) -> str:
+    """One row per effect, grouped under its claim: "estimate [ci_low, ci_high], n" and the verdict of each,
+    the claim's verdict and reason beside them."""
     if not claims:
         return ""
     rows = []
     for c in claims:
+        effects = c.get("effects") or [None]
+        span = f' rowspan="{len(effects)}"' if len(effects) > 1 else ""
         cls = VERDICT_CLASS.get(c["verdict"], "info")
-        rows.append(
-            f"<tr><td>{esc(c['id'])}</td><td>{esc(c['claim'])}</td><td>{esc(c['criterion'])}</td>"
-            f'<td><span class="verdict {cls}">{esc(c["verdict"])}</span></td><td>{esc(c["evidence"])}</td></tr>'
+        design = f'<br><span class="meta">{esc(c["design"])}</span>' if c.get("design") else ""
+        head = f"<td{span}>{esc(c['id'])}</td><td{span}>{esc(c['claim'])}{design}</td>"
+        tail = (
+            f'<td{span}><span class="verdict {cls}">{esc(c["verdict"])}</span>'
+            f'<br><span class="meta">{esc(c.get("reason", c.get("evidence", "")))}</span></td>'
         )
+        for i, e in enumerate(effects):
+            cells = effect_cells(e)
+            rows.append("<tr>" + (head if i == 0 else "") + cells + (tail if i == 0 else "") + "</tr>")
     head = (
-        "<tr><th>id</th><th>claim</th><th>criterion (fixed before the runs)</th><th>verdict</th><th>evidence</th></tr>"
+        "<tr><th>id</th><th>claim, and the design fixed before the runs</th><th>effect (paired by seed)</th>"
+        "<th>estimate [95% CI], seeds</th><th>verdict</th></tr>"
     )
     return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
+def effect_cells(e: dict | None) -> str:
+    if e is None:
+        return "<td></td><td></td>"
+    role = "" if e.get("decides", True) else ' <span class="meta">(shown, not deciding)</span>'
+    verdict = f' <span class="verdict {VERDICT_CLASS.get(e["verdict"], "info")}">{esc(e["verdict"])}</span>'
+    return f"<td>{esc(e['effect'])}{role}</td><td>{esc(e.get('text', ''))}{verdict}</td>"
+
+
+def forest_rows(claims: list[dict]) -> list[dict]:
+    """Each judged effect in units of its smallest effect that matters, signed so the prediction is +."""
+    rows = []
+    for c in claims:
+        for e in c.get("effects", []):
+            if c["verdict"] == "descriptive" or e.get("estimate") is None:
+                continue
+            scale = e["min_effect"] or 1.0
+            sign = e["direction"] or 1
+            ends = [sign * v / scale if v is not None else math.nan for v in (e["ci_low"], e["ci_high"])]
+            rows.append(
+                {
+                    "label": f"{c['id']} · {e['effect']}"[:90] + ("" if e.get("decides", True) else " (shown)"),
+                    "estimate": sign * e["estimate"] / scale,
+                    "low": min(ends),
+                    "high": max(ends),
+                    "verdict": e["verdict"],
+                }
+            )
+    return rows
+
+
+def experiment_html(name: str, results: dict, asset_dir: Path) -> str:
     """An experiment's section: intro, claims, tables, figures, and the latent explorer where exported."""
-    intro = content.EXPERIMENT_INTROS.get((results or {}).get("experiment", name), "")
-    if results is None:
-        return f'<h3 id="exp-{esc(name)}">{esc(name)}</h3><p class="missing">This experiment has not run yet.</p>'
+    intro = content.EXPERIMENT_INTROS.get(results.get("experiment", name), "")
     parts = [f'<h3 id="exp-{esc(name)}">{esc(results.get("title", name))}</h3>']
     if intro:
         parts.append(to_html(intro, asset_dir, f"{ASSETS}/"))
@@ -96,7 +136,8 @@ def experiment_html(name: str, results: dict | None, asset_dir: Path) -> str:
     seeds, secs = results.get("seeds"), results.get("seconds")
     parts.append(
         f'<p class="meta">{esc(results.get("dataset", ""))}, profile {esc(results.get("profile", ""))}, '
-        f"{esc(seeds)} seed(s), {esc(secs)} s. Numbers are mean ± standard deviation over seeds.</p>"
+        f"{esc(seeds)} seed(s), {esc(secs)} s. Tables give the mean ± standard deviation over seeds; claims give "
+        "the mean paired effect with its 95% confidence interval.</p>"
     )
     return "\n".join(parts)
 
@@ -105,8 +146,40 @@ def section_html(key: str, title: str, text: str, asset_dir: Path) -> str:
     return f'<h2 id="{esc(key)}">{esc(title)}</h2>\n' + to_html(text, asset_dir, f"{ASSETS}/")
 
 
+def page_order(results: dict[str, dict]) -> list[str]:
+    """Experiments in the order of their claims (C1 first; same claims: MNIST first); no claims: last."""
+
+    def key(name: str) -> tuple:
+        claims = results[name].get("claims", [])
+        first = claims[0]["id"] if claims else ""
+        digits = "".join(ch for ch in first[1:] if ch.isdigit())
+        number = int(digits) if first.startswith("C") and digits else math.inf
+        return (number, first, results[name].get("dataset", "mnist") != "mnist", name)
+
+    return sorted(results, key=key)
+
+
 def all_claims(results: dict[str, dict]) -> list[dict]:
-    return [c for name in content.EXPERIMENT_ORDER for c in results.get(name, {}).get("claims", [])]
+    return [c for name in page_order(results) for c in results[name].get("claims", [])]
+
+
+def glance_html(results: dict[str, dict], out_dir: Path) -> str:
+    """'Claims at a glance': every effect on one axis, coloured by verdict, then the table of all claims."""
+    claims = all_claims(results)
+    if not claims:
+        return "<p>No claim has been tested yet.</p>"
+    rows = forest_rows(claims)
+    parts = []
+    if rows:
+        save(effects_forest(rows), out_dir / ASSETS / "claims-effects.png")
+        parts.append(
+            f'<figure><img src="{ASSETS}/claims-effects.png" alt="every claim\'s effect with its confidence interval">'
+            "<figcaption>Each effect's estimate (dot) and 95% confidence interval over paired seeds, divided by "
+            "the smallest effect that matters for it and signed so that the claim's prediction points right. "
+            "Inside the grey band an effect is too small to matter; colour gives the effect's verdict."
+            "</figcaption></figure>"
+        )
+    return "\n".join([*parts, claims_html(claims)])
 
 
 def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
@@ -114,7 +187,7 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
     out_dir = Path(out_dir)
     asset_dir = out_dir / ASSETS
     results = load_results(out_dir)
-    names = content.EXPERIMENT_ORDER + [n for n in results if n not in content.EXPERIMENT_ORDER]
+    names = page_order(results)
     toc = [(k, t) for k, t, _ in content.SECTIONS] + [("experiments", "Experiments")]
     toc += [
         (content.SHORTCOMINGS[0], content.SHORTCOMINGS[1]),
@@ -126,13 +199,10 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
         body.append('<p class="meta">' + esc(", ".join(f"{k}: {v}" for k, v in run_info.items())) + "</p>")
     body.append("<nav><ol>" + "".join(f'<li><a href="#{esc(k)}">{esc(t)}</a></li>' for k, t in toc) + "</ol></nav>")
     body += [section_html(k, t, text, asset_dir) for k, t, text in content.SECTIONS]
-    body.append('<h2 id="experiments">Experiments</h2>')
-    body += [experiment_html(n, results.get(n), asset_dir) for n in names]
+    body.append('<h2 id="experiments">Experiments</h2>' + to_html(content.EXPERIMENTS_LEAD, asset_dir, f"{ASSETS}/"))
+    body += [experiment_html(n, results[n], asset_dir) for n in names]
     body += [section_html(*content.SHORTCOMINGS, asset_dir), section_html(*content.APPLICATIONS, asset_dir)]
-    body.append(
-        '<h2 id="claims">Claims at a glance</h2>'
-        + (claims_html(all_claims(results)) or "<p>No claim has been tested yet.</p>")
-    )
+    body.append('<h2 id="claims">Claims at a glance</h2>' + glance_html(results, out_dir))
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -141,7 +211,7 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
         + "\n</main></body></html>\n"
     )
     atomic_write_text(out_dir / "index.html", page)
-    atomic_write_text(out_dir / "tutorial.md", markdown(results, [n for n in names if n in results], run_info))
+    atomic_write_text(out_dir / "tutorial.md", markdown(results, names, run_info))
     return out_dir / "index.html"
 
 
@@ -150,14 +220,15 @@ def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) 
     if run_info:
         out.append("_" + ", ".join(f"{k}: {v}" for k, v in run_info.items()) + "_")
     out += [f"## {t}\n\n{to_markdown(text)}" for _, t, text in content.SECTIONS]
-    out.append("## Experiments")
+    out.append("## Experiments\n\n" + to_markdown(content.EXPERIMENTS_LEAD))
     for n in names:
         r = results[n]
         out.append(f"### {r.get('title', n)}")
         if n in content.EXPERIMENT_INTROS:
             out.append(to_markdown(content.EXPERIMENT_INTROS[n]))
         for c in r.get("claims", []):
-            out.append(f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c['criterion']}; {c['evidence']})")
+            out.append(f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c.get('reason', '')})")
+            out += [f"  - {e['effect']}: {e.get('text', '')} ({e['verdict']})" for e in c.get("effects", [])]
         for t in r.get("tables", []):
             out.append(
                 f"**{t.get('title', '')}**\n\n| "

@@ -91,3 +91,33 @@ def histograms(
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     return fig
+
+
+VERDICT_COLOURS = {"supported": "#2e8b57", "not supported": "#c0392b", "inconclusive": "#d4a017"}
+
+
+def effects_forest(rows: list[dict]) -> Figure:
+    """Every claim's effects on one axis: rows = [{"label", "estimate", "low", "high", "verdict"}], each in
+    units of its smallest effect that matters and signed so the claim's prediction points right (+).
+
+    The shaded band (-1, 1) holds effects too small to matter; the x axis is linear inside it and
+    logarithmic beyond (symlog), so effects of 0.5 and of 500 smallest-effects both show."""
+    fig = Figure(figsize=(7.2, 0.32 * len(rows) + 1.2))
+    ax = fig.subplots()
+    ax.axvspan(-1, 1, color="#e8ebf0", zorder=0, label="smaller than the smallest effect that matters")
+    ax.axvline(0, color="#5a6475", linewidth=0.8, zorder=1)
+    for i, r in enumerate(rows):
+        y = len(rows) - 1 - i
+        colour = VERDICT_COLOURS.get(r["verdict"], "#7f8c9a")
+        if np.isfinite(r["low"]) and np.isfinite(r["high"]):
+            ax.plot([r["low"], r["high"]], [y, y], color=colour, linewidth=2.2, solid_capstyle="butt", zorder=2)
+        ax.plot([r["estimate"]], [y], "o", color=colour, markersize=5, zorder=3)
+    ax.set_yticks(range(len(rows)), [r["label"] for r in reversed(rows)], fontsize=7.5)
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel("effect / smallest effect that matters (predicted direction to the right)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7.5)
+    handles = [ax.plot([], [], "o-", color=c, label=v)[0] for v, c in VERDICT_COLOURS.items()]
+    ax.legend(handles=handles, fontsize=7, loc="lower right", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    return fig
