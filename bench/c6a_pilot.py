@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SMOKE_OUT, print_table, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
 from vaelab.evaluation.latent import active_units  # noqa: E402
-from vaelab.experiments.common import finished_with, load_finished  # noqa: E402
+from vaelab.experiments.common import finished_with  # noqa: E402
 from vaelab.experiments.latents import encode_split  # noqa: E402
 from vaelab.experiments.measures import test_nll  # noqa: E402
 from vaelab.experiments.pool import train_jobs  # noqa: E402
-from vaelab.experiments.runs import evaluate_setup  # noqa: E402
+from vaelab.experiments.runs import evaluate_setup, load_trained  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
 
 SEEDS = (1000, 1001, 1002)  # disjoint from the tutorial's seeds (0.. and 100..)
@@ -76,7 +76,7 @@ def main() -> None:
     train_jobs(todo, args.workers)
     rows, records = [], []
     for key, cfg in jobs.items():
-        setup = load_finished(cfg, folder[key])
+        setup = load_trained(folder[key], cfg=cfg)
         mu, _, _ = encode_split(setup, "test")
         records.append(
             {

@@ -94,7 +94,7 @@ class VaelabRun:
         torch.manual_seed(0)
         self.precision = precision
         self.model = build_model(ModelConfig(hidden=(HIDDEN,), latent_dim=LATENT), tuple(images.shape[1:]))
-        self.objective = make_objective(ObjectiveConfig(), "vae", "bernoulli", 1)
+        self.objective = make_objective(ObjectiveConfig(), "vae", "bernoulli", 1, 60_000)
         self.train = Batches(images, BATCH_SIZE, seed=0)
         self.run_dir = run_dir  # fit's checkpoint and metrics.jsonl
         run_dir.mkdir(parents=True, exist_ok=True)

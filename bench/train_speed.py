@@ -121,7 +121,7 @@ def vaelab_epoch(ds):
     """One epoch of vaelab's own loop (`fit`), timed by fit itself (training steps only)."""
     torch.manual_seed(0)
     model = build_model(ModelConfig(hidden=(400,), latent_dim=20), ds.image_shape)
-    objective = make_objective(ObjectiveConfig(), "vae", "bernoulli", 1)
+    objective = make_objective(ObjectiveConfig(), "vae", "bernoulli", 1, 60_000)
     train = Batches(ds.train_images, 128, seed=0)
     return lambda: fit(model, objective, train, None, TrainConfig(epochs=1, batch_size=128), quiet=True)[0]["seconds"]
 

@@ -38,9 +38,11 @@ def claims_of(folder: Path) -> dict[str, dict]:
 
 
 def cell(c: dict | None) -> str:
+    """The verdict and the first deciding effect's estimate [95% CI]."""
     if c is None:
         return ""
-    est, lo, hi = c.get("estimate"), c.get("ci_low"), c.get("ci_high")
+    head = next((e for e in c.get("effects", []) if e.get("decides", True)), c)
+    est, lo, hi = head.get("estimate"), head.get("ci_low"), head.get("ci_high")
     interval = f" {est:.3g} [{lo:.3g}, {hi:.3g}]" if None not in (est, lo, hi) else ""
     return f"{c['verdict']}{interval}"
 

@@ -50,10 +50,14 @@ def test_invalid_values_name_the_field(section, key, value, message):
 def test_cross_section_rules():
     with pytest.raises(ConfigError, match="sparsity_kl needs codes in"):
         RunConfig(model=ModelConfig(kind="ae"), objective=ObjectiveConfig(sparsity_kl=0.1))
-    with pytest.raises(ConfigError, match="apply to model vae only"):
+    with pytest.raises(ConfigError, match="beta does not apply to objective reconstruction"):
         RunConfig(model=ModelConfig(kind="ae"), objective=ObjectiveConfig(beta=4.0))
-    with pytest.raises(ConfigError, match="elbo needs model vae"):
+    with pytest.raises(ConfigError, match="elbo trains model vae, not ae"):
         RunConfig(model=ModelConfig(kind="ae"), objective=ObjectiveConfig(objective="elbo"))
+    with pytest.raises(ConfigError, match="free_bits does not apply to objective iwae"):
+        RunConfig(objective=ObjectiveConfig(objective="iwae", free_bits=0.5))
+    with pytest.raises(ConfigError, match="capacity_max does not apply to objective tcvae"):
+        RunConfig(objective=ObjectiveConfig(objective="tcvae", capacity_max=5.0))
 
 
 def test_load_file_reads_yaml_and_json_and_rejects_garbage(tmp_path):

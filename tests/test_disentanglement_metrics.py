@@ -22,11 +22,12 @@ from vaelab.evaluation.disentanglement import (
     dci_disentanglement,
     dci_from_codes,
     mig,
+    mig_continuous_from_posteriors,
     mig_from_codes,
     sap,
     sap_from_codes,
 )
-from vaelab.evaluation.factor_codes import discrete_entropy, discrete_mutual_info, histogram_discretize
+from vaelab.evaluation.factor_codes import discrete_entropy, discrete_mutual_info, encode, histogram_discretize
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
 
 N = 2_000
@@ -244,14 +245,63 @@ def test_the_chunk_size_of_encoding_does_not_change_the_codes():
 
     def spy(x):
         calls.append(len(x))
-        return x.numpy()
+        return rotated(x)
 
-    a = mig(SMALL, spy, rng(), num_train=1000, encode_batch=1000)
-    b = mig(SMALL, spy, rng(), num_train=1000, encode_batch=1000)
-    assert a == b and max(calls) <= 1000
+    observations = SMALL.sample_observations_from_factors(SMALL.sample_factors(1000, rng()), rng())
+    whole = encode(spy, observations, 1000)
+    assert calls == [1000]
+    calls.clear()
+    assert np.array_equal(encode(spy, observations, 96), whole)
+    assert max(calls) == 96 and sum(calls) == 1000
     calls.clear()
     factor_vae_score(SMALL, spy, rng(), num_train=40, num_eval=10, num_variance_estimate=100, encode_batch=256)
     assert max(calls) <= 256
+
+
+def test_dci_of_an_uneven_importance_matrix_follows_the_entropy_formula():
+    from scipy.stats import entropy
+
+    r = np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 2.0], [1.0, 1.0, 1.0], [0.0, 0.0, 4.0]])  # (codes, factors)
+    rho_code = r.sum(1) / r.sum()
+    expected_d = sum(w * (1 - entropy(row / row.sum(), base=r.shape[1])) for w, row in zip(rho_code, r))
+    rho_factor = r.sum(0) / r.sum()
+    expected_c = sum(w * (1 - entropy(col / col.sum(), base=r.shape[0])) for w, col in zip(rho_factor, r.T))
+    assert dci_disentanglement(r) == pytest.approx(expected_d, abs=1e-9)  # the code's entropy adds 1e-11
+    assert dci_completeness(r) == pytest.approx(expected_c, abs=1e-9)
+    assert 0.3 < expected_d < 0.6  # neither extreme, so the weights matter
+
+
+def test_factor_vae_score_never_lets_a_constant_latent_vote():
+    sizes = dict(num_train=300, num_eval=200, num_variance_estimate=N, prune_threshold=0.0)
+
+    def truth_and_a_constant(x):  # with prune_threshold 0 a constant latent had 0/0 = NaN and took every vote
+        return np.hstack([x.numpy(), np.zeros((len(x), 1))])
+
+    out = factor_vae_score(DSPRITES_GRID, truth_and_a_constant, rng(), **sizes)
+    assert out["eval_accuracy"] == 1.0 and out["num_active_dims"] == 5
+
+    def dead_first_and_unequal_scales(x):  # two dead latents first, then the factors at scales 1e-3 .. 1e3
+        scales = np.array([1e-3, 1e-1, 1.0, 10.0, 1e3])
+        return np.hstack([np.zeros((len(x), 2)), x.numpy() * scales])
+
+    out = factor_vae_score(DSPRITES_GRID, dead_first_and_unequal_scales, rng(), **{**sizes, "prune_threshold": 0.0})
+    assert out["eval_accuracy"] == 1.0 and out["num_active_dims"] == 5
+
+
+def test_chen_mig_scores_a_sharp_encoder_near_one_and_a_constant_at_zero():
+    factors = SMALL.sample_factors(3000, rng())
+    truth = factors / (np.array(SMALL.factor_sizes) - 1)
+    tiny = np.full(truth.shape, np.log(1e-6))  # posterior std 1e-3: far below the spacing of the values
+    out = mig_continuous_from_posteriors(truth, tiny, factors, SMALL.factor_sizes, rng(1))
+    assert out["mig"] > 0.95
+    const = mig_continuous_from_posteriors(
+        np.zeros_like(truth), np.zeros_like(truth), factors, SMALL.factor_sizes, rng(1)
+    )
+    assert const["mig"] == pytest.approx(0.0, abs=0.02)
+    blurred = mig_continuous_from_posteriors(
+        truth, np.full(truth.shape, np.log(0.3**2)), factors, SMALL.factor_sizes, rng(1)
+    )
+    assert 0.05 < blurred["mig"] < out["mig"] - 0.3  # wide posteriors carry less about each factor
 
 
 def test_bad_arguments_and_bad_representations_are_one_line_errors():

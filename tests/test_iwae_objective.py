@@ -41,8 +41,8 @@ def test_more_samples_give_a_tighter_bound_on_average():
 
 
 def test_iwae_needs_a_vae():
-    with pytest.raises(ConfigError, match="needs a VAE"):
-        make_objective(ObjectiveConfig(objective="iwae"), "ae", "bernoulli", 1)
+    with pytest.raises(ConfigError, match="iwae trains model vae, not ae"):
+        make_objective(ObjectiveConfig(objective="iwae"), "ae", "bernoulli", 1, 100)
     with pytest.raises(ConfigError, match="objective.k"):
         ObjectiveConfig(objective="iwae", k=0)
 

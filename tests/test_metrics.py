@@ -8,7 +8,8 @@ import torch
 
 from vaelab.errors import ConfigError
 from vaelab.evaluation import latent, representation, restoration, samples
-from vaelab.evaluation.likelihood import iwae_log_likelihood, log_normal
+from vaelab.evaluation.likelihood import iwae_log_likelihood
+from vaelab.objectives.densities import log_normal
 
 
 def ppca(seed=0, x_dim=12, z_dim=3, sigma=0.5):
@@ -35,7 +36,7 @@ def test_iwae_recovers_the_exact_log_likelihood_of_a_linear_gaussian_model():
 
     def decode_log_prob(x_, z):  # z (S, B, D) -> (S, B)
         mean = z @ w.T + b
-        return log_normal(x_.expand_as(mean), mean, torch.full_like(mean, 2 * math.log(sigma)))
+        return log_normal(x_.expand_as(mean), mean, torch.full_like(mean, 2 * math.log(sigma))).sum(-1)
 
     g = torch.Generator().manual_seed(1)
     estimate = iwae_log_likelihood(encode, decode_log_prob, x, num_samples=5000, chunk=700, generator=g).double()
@@ -129,6 +130,9 @@ def test_psnr_and_ssim_known_answers():
     noisy = [clean + s * torch.randn(clean.shape, generator=g) for s in (0.05, 0.2)]
     s1, s2 = (restoration.ssim(clean, n).mean() for n in noisy)
     assert 1 > s1 > s2
+    # flat images: no variance, so SSIM is the luminance term (2 ab + C1) / (a^2 + b^2 + C1), C1 = (0.01)^2
+    a, b = torch.full((1, 1, 28, 28), 0.5), torch.full((1, 1, 28, 28), 0.6)
+    assert restoration.ssim(a, b)[0] == pytest.approx((2 * 0.5 * 0.6 + 1e-4) / (0.5**2 + 0.6**2 + 1e-4), abs=1e-5)
 
 
 def test_sparsity_scores_known_answers():

@@ -83,12 +83,12 @@ def test_schedules_at_chosen_steps():
 
 
 def test_objective_binds_beta_and_schedule():
-    obj = make_objective(ObjectiveConfig(beta=4.0, kl_schedule="linear", warmup_epochs=2), "vae", "bernoulli", 10)
+    obj = make_objective(ObjectiveConfig(beta=4.0, kl_schedule="linear", warmup_epochs=2), "vae", "bernoulli", 10, 100)
     assert obj.kl_weight(0.0) == 0.0 and obj.kl_weight(1.0) == 2.0 and obj.kl_weight(3.0) == 4.0
     x, out = torch.rand(6, 1, 4, 4), _vae_out()
     terms = obj(x, out, 1.0)
     assert torch.allclose(terms["loss"], terms["recon"] + 2.0 * terms["kl"])
-    assert make_objective(ObjectiveConfig(), "ae", "bernoulli", 1).name == "reconstruction"
+    assert make_objective(ObjectiveConfig(), "ae", "bernoulli", 1, 100).name == "reconstruction"
 
 
 def test_sparsity_penalties():
@@ -120,8 +120,23 @@ def test_corruption_stays_in_range_and_hits_the_asked_fraction(kind):
     assert corrupt(x, "none", 0.0) is x
 
 
+def test_tcvae_with_identical_posteriors_has_the_known_mi_and_tc():
+    # q(z|x_j) the same for every j: log q(z) = log q(z|x) - log N, so MI = log N; and per dimension the same,
+    # so log prod_d q(z_d) = log q(z|x) - D log N and TC = (D - 1) log N (minibatch-weighted sampling, N = 1000).
+    from vaelab.objectives.tcvae import tcvae
+
+    b, d, n = 64, 3, 1000
+    mu, logvar = torch.full((b, d), 0.3), torch.full((b, d), -1.0)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(b, d, generator=torch.Generator().manual_seed(1))
+    out = {"mu": mu, "logvar": logvar, "z": z, "x_hat": torch.zeros(b, 1, 2, 2)}
+    terms = tcvae(torch.rand(b, 1, 2, 2), out, "bernoulli", dataset_size=n)
+    assert torch.allclose(terms["mi"], torch.full((b,), math.log(n)), atol=1e-4)
+    assert torch.allclose(terms["tc"], torch.full((b,), (d - 1) * math.log(n)), atol=1e-4)
+
+
 def test_tcvae_terms_add_up_to_the_sampled_kl_and_see_correlation():
-    from vaelab.objectives.tcvae import log_density_gaussian, tcvae
+    from vaelab.objectives.densities import log_normal, log_standard_normal
+    from vaelab.objectives.tcvae import tcvae
 
     g = torch.Generator().manual_seed(0)
     b, d = 256, 2
@@ -129,10 +144,10 @@ def test_tcvae_terms_add_up_to_the_sampled_kl_and_see_correlation():
     logvar = torch.full((b, d), -4.0)
     z = mu + torch.exp(0.5 * logvar) * torch.randn(b, d, generator=g)
     out = {"mu": mu, "logvar": logvar, "z": z, "x_hat": torch.zeros(b, 1, 2, 2)}
-    terms = tcvae(torch.rand(b, 1, 2, 2), out, dataset_size=b)
-    sampled_kl = (log_density_gaussian(z, mu, logvar) - log_density_gaussian(z, 0 * z, 0 * z)).sum(-1)
+    terms = tcvae(torch.rand(b, 1, 2, 2), out, "bernoulli", dataset_size=b)
+    sampled_kl = (log_normal(z, mu, logvar) - log_standard_normal(z)).sum(-1)
     assert torch.allclose(terms["mi"] + terms["tc"] + terms["dwkl"], sampled_kl, atol=1e-4)
     assert torch.allclose(terms["loss"], terms["recon"] + terms["mi"] + 6 * terms["tc"] + terms["dwkl"], atol=1e-3)
     correlated = mu[:, :1].repeat(1, 2)  # z_1 = z_2 across the batch: a large total correlation
     out_c = {**out, "mu": correlated, "z": correlated + (z - mu)}
-    assert tcvae(torch.rand(b, 1, 2, 2), out_c, dataset_size=b)["tc"].mean() > terms["tc"].mean() + 1
+    assert tcvae(torch.rand(b, 1, 2, 2), out_c, "bernoulli", dataset_size=b)["tc"].mean() > terms["tc"].mean() + 1

@@ -16,7 +16,7 @@ from vaelab.training.trainer import fit, mean_terms
 def _parts(dataset, kind="vae", epochs=3, seed=0, **objective):
     torch.manual_seed(seed)
     model = build_model(ModelConfig(kind=kind, hidden=(64,), latent_dim=4), dataset.image_shape)
-    obj = make_objective(ObjectiveConfig(**objective), kind, "bernoulli", epochs)
+    obj = make_objective(ObjectiveConfig(**objective), kind, "bernoulli", epochs, len(dataset.train_images), 4)
     train = Batches(dataset.train_images, 32, seed=seed)
     val = Batches(dataset.test_images, 64, shuffle=False)
     return model, obj, train, val, TrainConfig(epochs=epochs, seed=seed)

@@ -22,6 +22,8 @@ from torch import nn
 from vaelab.atomic import atomic_write_text
 from vaelab.data.dataset import ImageDataset
 
+CLASSIFIER_LR = 1e-3  # Adam, for the small feature classifier (a few epochs)
+
 
 class SmallConvNet(nn.Module):
     """conv 32 - pool - conv 64 - pool - fc 128 (the features) - fc classes."""
@@ -80,7 +82,7 @@ def train_classifier(
     x = ds.train_images[:limit] if limit else ds.train_images
     y = ds.train_labels[:limit] if limit else ds.train_labels
     net = SmallConvNet(ds.image_shape, classes=int(ds.train_labels.max()) + 1).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(net.parameters(), lr=CLASSIFIER_LR)
     g = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=g)

@@ -124,8 +124,10 @@ def factor_vae_score(
     """Accuracy of the majority-vote classifier latent -> factor.
 
     Latents whose std over `num_variance_estimate` draws is below `prune_threshold` are pruned (collapsed
-    to the prior). Each vote: in a batch with factor k fixed, the active latent of least variance
-    relative to its global variance, argmin_i Var_batch(z_i) / Var(z_i), votes for k. The classifier maps
+    to the prior), and so is any latent that does not vary at all (with `prune_threshold=0` it would
+    otherwise divide 0 by 0 and take every vote). Each vote: in a batch with factor k fixed, the active
+    latent of least variance relative to its global variance, argmin_i Var_batch(z_i) / Var(z_i), votes
+    for k. The classifier maps
     each latent to the factor it received most training votes for. Returns "train_accuracy",
     "eval_accuracy" and "num_active_dims" (the reference returns the number of all dims there).
     """
@@ -140,7 +142,7 @@ def factor_vae_score(
     check_range("prune_threshold", prune_threshold, 0.0)
     codes, _ = sample_factor_codes(data, representation_fn, num_variance_estimate, rng, encode_batch)
     global_var = np.var(codes, axis=0, ddof=1)  # (d,)
-    active = np.flatnonzero(np.sqrt(global_var) >= prune_threshold)
+    active = np.flatnonzero((np.sqrt(global_var) >= prune_threshold) & (global_var > 0))
     if len(active) == 0:
         return {"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0.0}
     train_votes = _factor_vae_votes(

@@ -13,12 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-LOG_2PI = math.log(2 * math.pi)
-
-
-def log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """log N(z; mu, diag(exp(logvar))) summed over the last dimension."""
-    return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(-1)
+from vaelab.objectives.densities import log_normal, log_standard_normal
 
 
 @torch.no_grad()
@@ -44,8 +39,7 @@ def iwae_log_likelihood(
         s = min(chunk, num_samples - drawn)
         eps = torch.randn((s, *mu.shape), generator=generator, device=generator.device if generator else mu.device)
         z = mu + std * eps.to(mu.device)  # (S, B, D)
-        log_prior = -0.5 * (LOG_2PI + z.pow(2)).sum(-1)  # log N(z; 0, I)
-        log_w = decode_log_prob(x, z) + log_prior - log_normal(z, mu, logvar)  # (S, B)
+        log_w = decode_log_prob(x, z) + log_standard_normal(z).sum(-1) - log_normal(z, mu, logvar).sum(-1)  # (S, B)
         part = torch.logsumexp(log_w.double(), dim=0)
         total = part if total is None else torch.logaddexp(total, part)
         drawn += s

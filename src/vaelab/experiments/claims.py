@@ -188,7 +188,7 @@ def combine(effects: list[dict]) -> tuple[str, str]:
 
 def judge(claim: Claim, per_seed: dict[str, dict[int, dict[str, float]]], evidence: str = "") -> dict:
     """The claim as results.json stores it: the verdict by the rule, its reason, every effect, and the
-    first effect's numbers at the top level (its headline)."""
+    first deciding effect's numbers at the top level (its headline)."""
     base = {"id": claim.id, "claim": claim.text, "design": claim.design, "criterion": criterion(claim)}
     effects = [judge_effect(e, per_seed) for e in claim.effects]
     evidence = evidence or summary(effects)
@@ -201,7 +201,7 @@ def judge(claim: Claim, per_seed: dict[str, dict[int, dict[str, float]]], eviden
             "effects": effects,
         }
     verdict, reason = combine(effects)
-    head = effects[0]
+    head = next((e for e in effects if e["decides"]), effects[0])
     headline = {k: head[k] for k in ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values")}
     return {**base, **headline, "verdict": verdict, "reason": reason, "evidence": evidence, "effects": effects}
 

@@ -32,9 +32,10 @@ import numpy as np
 from vaelab.atomic import atomic_write_text
 from vaelab.config import to_dict
 from vaelab.experiments.pool import train_jobs
-from vaelab.training.checkpoint import load_model_weights, read_state
+from vaelab.experiments.runs import load_trained
+from vaelab.training.checkpoint import read_state
 from vaelab.training.config import RunConfig
-from vaelab.training.setup import Setup, build
+from vaelab.training.setup import Setup
 
 CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
 
@@ -95,14 +96,6 @@ def run_dir_for(cfg: RunConfig, ctx: Context, label: str) -> Path:
     return Path(ctx.out) / "runs" / f"{label}-{digest}"
 
 
-def load_finished(cfg: RunConfig, run_dir: Path) -> Setup:
-    setup = build(cfg)
-    load_model_weights(run_dir, setup.model)
-    setup.model.eval()
-    setup.run_dir = run_dir
-    return setup
-
-
 def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
     """Train `cfg` into its run folder, or reuse the finished run already there."""
     return train_groups(ctx, {label: (cfg,)})[label][0]
@@ -116,8 +109,11 @@ def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections
     ]
 
 
-def train_groups(ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]]) -> dict[str, list[Setup]]:
-    """Train every config not yet finished (in ctx.workers processes), then load them all, by group."""
+def train_groups(
+    ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None
+) -> dict[str, list[Setup]]:
+    """Train every config not yet finished (in ctx.workers processes; an interrupted run continues from its
+    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook)."""
     named = {
         label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
         for label, cfgs in groups.items()
@@ -128,8 +124,8 @@ def train_groups(ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[Ru
             if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
                 todo.append((cfg, run_dir))
             seen.add(run_dir)
-    train_jobs(todo, ctx.workers, ctx.quiet)
-    return {label: [load_finished(cfg, run_dir) for cfg, run_dir in jobs] for label, jobs in named.items()}
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook)
+    return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
 
 
 def _seed_label(label: str, cfg: RunConfig, count: int) -> str:

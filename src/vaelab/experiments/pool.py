@@ -27,30 +27,37 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _train_one(job: tuple[dict, str, list[str]]) -> str:
-    from vaelab.experiments.runs import train_run
+def _train_one(job: tuple) -> str:
+    from vaelab.experiments.runs import train_or_resume
 
-    cfg_data, run_dir, argv = job
-    train_run(from_dict(RunConfig, cfg_data), run_dir, argv=argv, quiet=True, force=True)
+    cfg_data, run_dir, argv, fresh, hook = job
+    train_or_resume(from_dict(RunConfig, cfg_data), run_dir, argv=argv, quiet=True, fresh=fresh, hook=hook)
     return run_dir
 
 
 def train_jobs(
-    jobs: list[tuple[RunConfig, Path]], workers: int = 1, quiet: bool = False, argv: list[str] | None = None
+    jobs: list[tuple[RunConfig, Path]],
+    workers: int = 1,
+    quiet: bool = False,
+    argv: list[str] | None = None,
+    fresh: bool = False,
+    hook=None,
 ) -> None:
-    """Train every (config, run folder) job; in `workers` processes when there are several jobs.
-    `argv` is the command recorded in each run's argv.txt (default: this process's command line)."""
+    """Train every (config, run folder) job; in `workers` processes when there are several jobs. A folder
+    that holds an unfinished checkpoint of the same config is continued from it, unless `fresh`.
+    `argv` is the command recorded in each run's argv.txt (default: this process's command line);
+    `hook` (a picklable EpochHook, see runs.py) runs after every epoch of every job."""
     argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
     if workers <= 1 or len(jobs) == 1:
-        from vaelab.experiments.runs import train_run
+        from vaelab.experiments.runs import train_or_resume
 
         for cfg, run_dir in jobs:
-            train_run(cfg, run_dir, argv=argv, quiet=quiet, force=True)
+            train_or_resume(cfg, run_dir, argv=argv, quiet=quiet, fresh=fresh, hook=hook)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    payloads = [(to_dict(cfg), str(run_dir), argv) for cfg, run_dir in jobs]
+    payloads = [(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
         for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
+from vaelab.errors import CheckpointError
 from vaelab.training import distributed
-from vaelab.training.checkpoint import load_model_weights
+from vaelab.training.checkpoint import load_model_weights, read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.run_dir import load_config, prepare_run_dir, read_metrics
 from vaelab.training.setup import Setup, build
 from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
 from vaelab.viz.grid import save_grid
 
+# An epoch hook: given the built setup and its run folder, the function fit calls after every epoch.
+EpochHook = Callable[[Setup, Path], Callable[[dict], None]]
+
 
 def train_run(
-    cfg: RunConfig, out: str | Path, argv: list[str] | None = None, quiet: bool = False, force: bool = False
+    cfg: RunConfig,
+    out: str | Path,
+    argv: list[str] | None = None,
+    quiet: bool = False,
+    force: bool = False,
+    hook: EpochHook | None = None,
 ) -> dict:
     """Build from `cfg`, train, and leave a complete run folder at `out`; returns a summary."""
-    return train_setup(build(cfg), out, argv, quiet, force)
+    return train_setup(build(cfg), out, argv, quiet, force, hook=hook)
 
 
 def train_setup(
@@ -30,12 +41,15 @@ def train_setup(
     quiet: bool = False,
     force: bool = False,
     resume: bool = False,
+    hook: EpochHook | None = None,
 ) -> dict:
-    """Train a built setup into the run folder `out` (figures included); returns a summary."""
+    """Train a built setup into the run folder `out` (figures included); returns a summary. `hook`, if
+    given, makes the function fit calls after each epoch (e.g. scoring a learning curve)."""
     cfg = setup.cfg
     main_process = distributed.is_main()
     if not resume and main_process:
         out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
+    setup.run_dir = Path(out)
     history = fit(
         setup.model,
         setup.objective,
@@ -45,30 +59,65 @@ def train_setup(
         run_dir=out,
         quiet=quiet,
         resume=resume,
+        on_epoch=hook(setup, Path(out)) if hook is not None else None,
     )
-    setup.run_dir = Path(out)
     if main_process:
         write_run_figures(out, setup)
     final = history[-1] if history else (read_metrics(out) or [{}])[-1]
     return {"run": str(out), "epochs": final.get("epoch", 0), "final": final}
 
 
-def resume_run(run_dir: str | Path, quiet: bool = False, data_dir: str | None = None) -> dict:
-    """Continue an interrupted run from its last checkpoint, with the config it was started with."""
+def resume_run(
+    run_dir: str | Path, quiet: bool = False, data_dir: str | None = None, hook: EpochHook | None = None
+) -> dict:
+    """Continue an interrupted run from its last checkpoint, with the config it was started with. A run
+    killed before its first checkpoint has lost nothing but its start: it starts over from config.json."""
     cfg = load_config(run_dir)
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, data_dir=data_dir))
-    return train_setup(build(cfg), run_dir, quiet=quiet, resume=True)
+    try:
+        read_state(run_dir)
+    except CheckpointError:
+        print(f"vaelab: {run_dir} has no checkpoint yet: starting it over from its config.json", file=sys.stderr)
+        argv_file = Path(run_dir) / "argv.txt"
+        argv = argv_file.read_text().split() if argv_file.exists() else None
+        return train_setup(build(cfg), run_dir, argv, quiet=quiet, force=True, hook=hook)
+    return train_setup(build(cfg), run_dir, quiet=quiet, resume=True, hook=hook)
 
 
-def load_trained(run_dir: str | Path, data_dir: str | None = None) -> Setup:
-    """The run's setup with its trained weights loaded (eval mode)."""
-    cfg = load_config(run_dir)
+def resumable(run_dir: str | Path, cfg: RunConfig) -> bool:
+    """True when `run_dir` holds an unfinished checkpoint of exactly `cfg` (so training can continue)."""
+    try:
+        same = load_config(run_dir) == cfg
+        return same and not read_state(run_dir).get("finished", False)
+    except Exception:  # noqa: BLE001 - anything missing or unreadable: not resumable
+        return False
+
+
+def train_or_resume(
+    cfg: RunConfig,
+    run_dir: str | Path,
+    argv: list[str] | None = None,
+    quiet: bool = False,
+    fresh: bool = False,
+    hook: EpochHook | None = None,
+) -> dict:
+    """Continue `run_dir` from its checkpoint when it holds an unfinished run of `cfg`; else train afresh."""
+    if not fresh and resumable(run_dir, cfg):
+        return resume_run(run_dir, quiet=quiet, hook=hook)
+    return train_run(cfg, run_dir, argv=argv, quiet=quiet, force=True, hook=hook)
+
+
+def load_trained(run_dir: str | Path, data_dir: str | None = None, cfg: RunConfig | None = None) -> Setup:
+    """The run's setup with its trained weights loaded (eval mode); `cfg` (default: the run's config.json)
+    saves reading it when the caller has it."""
+    cfg = cfg or load_config(run_dir)
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, data_dir=data_dir))
     setup = build(cfg)
     load_model_weights(run_dir, setup.model)
     setup.model.eval()
+    setup.run_dir = Path(run_dir)
     return setup
 
 
@@ -88,10 +137,6 @@ def evaluate_setup(setup: Setup, split: str = "test", seed: int = EVAL_SEED) -> 
     return result
 
 
-def evaluate_run(run_dir: str | Path, data_dir: str | None = None, split: str = "test", seed: int = EVAL_SEED) -> dict:
-    return {"run": str(run_dir), **evaluate_setup(load_trained(run_dir, data_dir), split, seed)}
-
-
 @torch.no_grad()
 def reconstructions(setup: Setup, n: int = 16, split: str = "test", seed: int = 0) -> torch.Tensor:
     """Rows of inputs over their reconstructions (and the clean images, for denoising models)."""
@@ -108,7 +153,7 @@ def reconstructions(setup: Setup, n: int = 16, split: str = "test", seed: int = 
 @torch.no_grad()
 def prior_samples(setup: Setup, n: int = 64, seed: int = 0) -> torch.Tensor:
     """Decode z ~ N(0, I): the decoder used as a generative model (a plain AE's decoder too, for comparison)."""
-    z = torch.randn(n, setup.cfg.model.latent_dim, generator=torch.Generator().manual_seed(seed)).to(setup.device)
+    z = setup.model.sample_prior(n, torch.Generator().manual_seed(seed))
     return setup.model.mean_image(setup.model.decode(z))
 
 

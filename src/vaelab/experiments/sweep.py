@@ -93,7 +93,7 @@ def run_sweep(
     path: str | Path, out: str | Path, workers: int | None = None, force: bool = False, quiet: bool = False
 ) -> dict:
     """Train every grid point not yet finished, then evaluate all; returns the summary (also OUT/summary.json)."""
-    from vaelab.experiments.runs import evaluate_run
+    from vaelab.experiments.evaluate import evaluate_run
 
     spec = read_sweep(path)
     points = expand(spec)

@@ -56,6 +56,12 @@ class _Decoded(nn.Module):
             out["log_scale"] = self.scale()
         return out
 
+    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z ~ N(0, I): (n, D) on the model's device (drawn on the CPU so a CPU generator is reproducible).
+        The VAE's prior; for a plain AE, the same codes show what its decoder makes of them."""
+        device = next(self.parameters()).device
+        return torch.randn(n, self.latent_dim, generator=generator).to(device)
+
     def mean_image(self, x_hat: torch.Tensor) -> torch.Tensor:
         """The decoder's mean E[x|z] in [0, 1], for pictures: sigmoid of logits, or clamped means."""
         if self.config.likelihood == "bernoulli":
@@ -110,8 +116,3 @@ class VAE(_Decoded):
         out = self.decoder_outputs(z.reshape(b * samples, d))
         out["x_hat"] = out["x_hat"].view(b, samples, *out["x_hat"].shape[1:])
         return {"mu": mu, "logvar": logvar, "z": z, **out}
-
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z ~ N(0, I): (n, D) on the model's device (drawn on the CPU so a CPU generator is reproducible)."""
-        device = next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator).to(device)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vaelab.config import check_choice, check_range, option
 from vaelab.errors import ConfigError
 
-OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae", "iwae")
+OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae", "iwae", "factorvae", "dip-vae-i", "dip-vae-ii")
 KL_SCHEDULES = ("constant", "linear", "cyclical", "sigmoid")
 CORRUPTIONS = ("none", "gaussian", "masking", "salt-pepper")
 
@@ -17,7 +17,9 @@ class ObjectiveConfig:
     objective: str = option(
         "auto",
         "elbo (vae), reconstruction (ae), tcvae (beta-TCVAE: beta weighs the total correlation only), "
-        "iwae (the importance-weighted bound with k samples); auto picks elbo or reconstruction to fit the model",
+        "iwae (the importance-weighted bound with k samples), factorvae (a discriminator's total-correlation "
+        "estimate, weight tc_gamma), dip-vae-i / dip-vae-ii (covariance moment matching); auto picks elbo or "
+        "reconstruction to fit the model",
         choices=OBJECTIVES,
     )
     beta: float = option(
@@ -39,6 +41,14 @@ class ObjectiveConfig:
     capacity_epochs: float = option(10.0, "capacity annealing: epochs over which C rises linearly to C_max")
     capacity_gamma: float = option(1000.0, "capacity annealing: weight gamma on |KL - C(t)|")
     free_bits: float = option(0.0, "free bits (Kingma et al. 2016): nats per latent dimension below which KL is free")
+    tc_gamma: float = option(
+        10.0, "factorvae: weight gamma on the discriminator's total-correlation estimate (Kim & Mnih: 10-100)"
+    )
+    lambda_od: float = option(10.0, "dip-vae: weight on the squared off-diagonal covariance of the codes")
+    lambda_d: float | None = option(
+        None,
+        "dip-vae: weight on the diagonal's distance from 1 (default: the paper's 10 lambda_od for I, lambda_od for II)",
+    )
     l1: float = option(0.0, "sparse AE: weight on the L1 norm of the code")
     sparsity_kl: float = option(0.0, "sparse AE: weight on KL(rho || mean activation) per unit (sigmoid code)")
     sparsity_target: float = option(0.05, "sparse AE: target activation rate rho")
@@ -59,6 +69,9 @@ class ObjectiveConfig:
         check_range("objective.capacity_epochs", self.capacity_epochs, 0, low_open=True)
         check_range("objective.capacity_gamma", self.capacity_gamma, 0)
         check_range("objective.free_bits", self.free_bits, 0)
+        check_range("objective.tc_gamma", self.tc_gamma, 0)
+        check_range("objective.lambda_od", self.lambda_od, 0)
+        check_range("objective.lambda_d", self.lambda_d, 0)
         check_range("objective.l1", self.l1, 0)
         check_range("objective.sparsity_kl", self.sparsity_kl, 0)
         check_range("objective.sparsity_target", self.sparsity_target, 0, 1, low_open=True, high_open=True)

@@ -15,9 +15,9 @@ import math
 
 import torch
 
+from vaelab.objectives.densities import log_normal, log_standard_normal
 from vaelab.objectives.divergences import gaussian_kl
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
-from vaelab.objectives.tcvae import log_density_gaussian
 
 
 def iwae(x: torch.Tensor, out: dict[str, torch.Tensor], likelihood: str = "bernoulli") -> dict[str, torch.Tensor]:
@@ -29,9 +29,8 @@ def iwae(x: torch.Tensor, out: dict[str, torch.Tensor], likelihood: str = "berno
     flat = {key: v.flatten(0, 1) if key == "x_hat" else v for key, v in out.items()}  # (B*k, C, H, W)
     x_k = x.unsqueeze(1).expand(b, k, *x.shape[1:]).flatten(0, 1)
     log_px_z = LOG_LIKELIHOODS[likelihood](x_k, flat).view(b, k)  # (B, k)
-    zeros = torch.zeros_like(z)
-    log_pz = log_density_gaussian(z, zeros, zeros).sum(-1)  # (B, k): log N(z; 0, I)
-    log_qz = log_density_gaussian(z, mu.unsqueeze(1), logvar.unsqueeze(1)).sum(-1)  # (B, k)
+    log_pz = log_standard_normal(z).sum(-1)  # (B, k): log N(z; 0, I)
+    log_qz = log_normal(z, mu.unsqueeze(1), logvar.unsqueeze(1)).sum(-1)  # (B, k)
     log_w = log_px_z + log_pz - log_qz
     bound = torch.logsumexp(log_w, dim=1) - math.log(k)  # (B,)
     kl = gaussian_kl(mu, logvar).sum(-1)

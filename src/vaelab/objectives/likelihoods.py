@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
-LOG_2PI = math.log(2 * math.pi)
+from vaelab.objectives.densities import log_normal
 
 
 def bernoulli_log_likelihood(x: torch.Tensor, out: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -22,9 +20,7 @@ def bernoulli_log_likelihood(x: torch.Tensor, out: dict[str, torch.Tensor]) -> t
 def gaussian_log_likelihood(x: torch.Tensor, out: dict[str, torch.Tensor]) -> torch.Tensor:
     """log N(x; mean, sigma^2) = -1/2 ((x - mean) / sigma)^2 - log sigma - 1/2 log(2 pi), per pixel."""
     log_scale = out["log_scale"]
-    z = (x - out["x_hat"]) * torch.exp(-log_scale)
-    per_pixel = -0.5 * z.pow(2) - log_scale - 0.5 * LOG_2PI
-    return per_pixel.flatten(1).sum(-1)
+    return log_normal(x, out["x_hat"], 2 * log_scale).flatten(1).sum(-1)
 
 
 LOG_LIKELIHOODS = {"bernoulli": bernoulli_log_likelihood, "gaussian": gaussian_log_likelihood}

@@ -16,22 +16,16 @@ import math
 
 import torch
 
+from vaelab.objectives.densities import log_normal, log_standard_normal
 from vaelab.objectives.divergences import gaussian_kl
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
-
-LOG_2PI = math.log(2 * math.pi)
-
-
-def log_density_gaussian(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """Elementwise log N(z; mu, exp(logvar)): broadcasts, no sum."""
-    return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar))
 
 
 def tcvae(
     x: torch.Tensor,
     out: dict[str, torch.Tensor],
-    likelihood: str = "bernoulli",
-    dataset_size: int = 60_000,
+    likelihood: str,
+    dataset_size: int,
     beta: float = 6.0,
     alpha: float = 1.0,
     gamma: float = 1.0,
@@ -41,12 +35,12 @@ def tcvae(
     log_px_z = LOG_LIKELIHOODS[likelihood](x, out)
     b = z.shape[0]
     # log q(z_i | x_j) per dimension: (B, B, D) for every sample i and encoding j
-    pairwise = log_density_gaussian(z[:, None, :], mu[None, :, :], logvar[None, :, :])
+    pairwise = log_normal(z[:, None, :], mu[None, :, :], logvar[None, :, :])
     log_norm = math.log(dataset_size * b)
     log_qz = torch.logsumexp(pairwise.sum(-1), dim=1) - log_norm  # (B,)
     log_prod_qzd = (torch.logsumexp(pairwise, dim=1) - log_norm).sum(-1)  # (B,)
-    log_qz_x = log_density_gaussian(z, mu, logvar).sum(-1)  # (B,)
-    log_pz = log_density_gaussian(z, torch.zeros_like(z), torch.zeros_like(z)).sum(-1)  # (B,)
+    log_qz_x = log_normal(z, mu, logvar).sum(-1)  # (B,)
+    log_pz = log_standard_normal(z).sum(-1)  # (B,)
     mi, tc, dwkl = log_qz_x - log_qz, log_qz - log_prod_qzd, log_prod_qzd - log_pz
     kl = gaussian_kl(mu, logvar).sum(-1)
     loss = -log_px_z + alpha * mi + beta * tc + gamma * dwkl

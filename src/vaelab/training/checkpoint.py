@@ -3,6 +3,7 @@
     RUN/checkpoint/model.safetensors      the model's state_dict
     RUN/checkpoint/optimizer.safetensors  the optimizer's tensors; param_groups and scalars in its metadata
     RUN/checkpoint/trainer.safetensors    RNG states
+    RUN/checkpoint/auxiliary.safetensors  an objective's own network and its optimizer (FactorVAE), if any
     RUN/checkpoint/state.json             epoch, batch, step, finished, and the sha256 of each tensor file
 
 A new checkpoint is written whole into RUN/checkpoint.tmp (every file fsynced), then swapped in by two
@@ -33,6 +34,7 @@ MODEL_FILE, OPTIMIZER_FILE, EXTRA_FILE, STATE_FILE = (
     "trainer.safetensors",
     "state.json",
 )
+AUXILIARY_FILE = "auxiliary.safetensors"
 
 
 def _sha256(data: bytes) -> str:
@@ -64,19 +66,34 @@ def tensors_to_optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str,
     return {"state": state, "param_groups": json.loads(meta["param_groups"])}
 
 
+def _module_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+
+
+def auxiliary_bytes(auxiliary) -> bytes:
+    """An auxiliary network's weights (module.*) and optimizer tensors (optimizer.*) in one safetensors file."""
+    tensors, meta = optimizer_to_tensors(auxiliary.optimizer)
+    named = {f"module.{k}": v for k, v in _module_tensors(auxiliary.module).items()}
+    named.update({f"optimizer.{k}": v for k, v in tensors.items()})
+    return st_save(named, meta)
+
+
 def save_checkpoint(
     run_dir: str | Path,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     state: dict,
     extra_tensors: dict[str, torch.Tensor] | None = None,
+    auxiliary=None,
 ) -> None:
     run_dir = Path(run_dir)
     files = {
-        MODEL_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}),
+        MODEL_FILE: st_save(_module_tensors(model)),
         OPTIMIZER_FILE: st_save(*optimizer_to_tensors(optimizer)),
         EXTRA_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()}),
     }
+    if auxiliary is not None:
+        files[AUXILIARY_FILE] = auxiliary_bytes(auxiliary)
     tmp, current, old = run_dir / f"{FOLDER}.tmp", run_dir / FOLDER, run_dir / f"{FOLDER}.old"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -178,3 +195,17 @@ def load_optimizer_state(run_dir: str | Path, optimizer: torch.optim.Optimizer, 
         optimizer.load_state_dict(tensors_to_optimizer_state(tensors, safetensors_metadata(data)))
     except (SafetensorError, ValueError, KeyError) as e:
         raise CheckpointError(f"the optimizer state in {state['_dir']} does not fit this run: {e}") from None
+
+
+def load_auxiliary(state: dict, auxiliary) -> None:
+    """Restore an objective's own network and optimizer; refuse a checkpoint that has none or does not fit."""
+    if AUXILIARY_FILE not in state.get("sha256", {}):
+        raise CheckpointError(f"{state['_dir']} has no {AUXILIARY_FILE}, but this objective trains a {auxiliary.name}")
+    data = _read_verified(state, AUXILIARY_FILE)
+    try:
+        tensors = st_load(data)
+        auxiliary.module.load_state_dict({k[7:]: v for k, v in tensors.items() if k.startswith("module.")})
+        opt = {k[10:]: v for k, v in tensors.items() if k.startswith("optimizer.")}
+        auxiliary.optimizer.load_state_dict(tensors_to_optimizer_state(opt, safetensors_metadata(data)))
+    except (SafetensorError, RuntimeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"the {auxiliary.name} in {state['_dir']} does not fit this run: {e}") from None

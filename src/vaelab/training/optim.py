@@ -9,6 +9,7 @@ import torch
 from vaelab.training.config import TrainConfig
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+SGD_MOMENTUM = 0.9  # heavy-ball momentum for --optimizer sgd
 
 
 def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
@@ -20,7 +21,7 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.devi
     cls = OPTIMIZERS[cfg.optimizer]
     kwargs = {"lr": cfg.lr, "weight_decay": cfg.weight_decay}
     if cfg.optimizer == "sgd":
-        kwargs["momentum"] = 0.9
+        kwargs["momentum"] = SGD_MOMENTUM
         return cls(model.parameters(), **kwargs)
     try:
         return cls(model.parameters(), fused=True, **kwargs)

@@ -1,7 +1,8 @@
 """Where a run stands, and checkpoints that let it continue exactly.
 
-A checkpoint saves the model, the optimizer, the RNG state that draws the reparameterization and
-corruption noise, and the position in the data order (epoch and batch; the order of each epoch is a
+A checkpoint saves the model, the optimizer, an objective's own network with its optimizer (FactorVAE's
+discriminator), the RNG state that draws the reparameterization and corruption noise, and the position
+in the data order (epoch and batch; the order of each epoch is a
 function of the seed, see vaelab.data.batches). Restoring all of them makes a resumed run compute the
 same steps, so on the CPU its weights end bitwise equal to an uninterrupted run's.
 """
@@ -14,12 +15,14 @@ from pathlib import Path
 import torch
 
 from vaelab.training.checkpoint import (
+    load_auxiliary,
     load_extra_tensors,
     load_model_weights,
     load_optimizer_state,
     read_state,
     save_checkpoint,
 )
+from vaelab.training.protocols import Auxiliary
 
 
 @dataclass
@@ -40,19 +43,32 @@ def rng_tensors(device: torch.device) -> dict[str, torch.Tensor]:
 
 
 def save(
-    run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, pos: Position, finished: bool
+    run_dir: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    pos: Position,
+    finished: bool,
+    auxiliary: Auxiliary | None = None,
 ) -> None:
     device = next(model.parameters()).device
-    save_checkpoint(run_dir, model, optimizer, {**asdict(pos), "finished": finished}, rng_tensors(device))
+    state = {**asdict(pos), "finished": finished}
+    save_checkpoint(run_dir, model, optimizer, state, rng_tensors(device), auxiliary)
 
 
 def restore(
-    run_dir: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, device: torch.device
+    run_dir: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    auxiliary: Auxiliary | None = None,
 ) -> Position:
-    """Load weights, optimizer and RNG state from RUN; returns where to continue."""
+    """Load weights, optimizer, the objective's own network (if any) and RNG state from RUN; returns where
+    to continue."""
     state = read_state(run_dir)
     load_model_weights(run_dir, model, state)
     load_optimizer_state(run_dir, optimizer, state)
+    if auxiliary is not None:
+        load_auxiliary(state, auxiliary)
     extra = load_extra_tensors(run_dir, state)
     if "rng.cpu" in extra:
         torch.set_rng_state(extra["rng.cpu"])

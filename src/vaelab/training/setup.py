@@ -63,5 +63,7 @@ def build(cfg: RunConfig, download: bool = True) -> Setup:
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, dataset.image_shape).to(device)
     size = factors.num_combinations if factors else len(splits.train.images)
-    objective = make_objective(cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, size)
+    objective = make_objective(
+        cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, size, cfg.model.latent_dim
+    )
     return Setup(cfg, dataset, splits, device, model, objective)

@@ -1,8 +1,9 @@
 """One explicit training loop that knows nothing about the model.
 
-It needs a module whose forward returns a dict of tensors, an objective `(x, out, t) -> dict of
-per-example terms with "loss"`, and batches. Every epoch it validates, appends a line to
-metrics.jsonl and writes a checkpoint (also every `checkpoint_every` steps). Losses are accumulated on
+It needs a module whose forward returns a dict of tensors, an objective as `protocols.TrainingObjective`
+describes (per-example terms with "loss"; optionally a network of its own, stepped after the model's),
+and batches. Every epoch it validates, appends a line to metrics.jsonl and writes a checkpoint (also
+every `checkpoint_every` steps and every `checkpoint_minutes` of training). Losses are accumulated on
 the device; the host reads them for the non-finite check (every step on the CPU, every `LOG_EVERY`
 steps on a GPU), the progress bar, and at the end of the epoch.
 
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -29,14 +31,16 @@ from vaelab.data.batches import Batches
 from vaelab.errors import VaelabError
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
-from vaelab.training.device import autocast
+from vaelab.training.device import autocast, precision_warning
 from vaelab.training.optim import build_optimizer, lr_factor
+from vaelab.training.protocols import TrainingObjective
 from vaelab.training.resume import Position, restore, save
 from vaelab.training.run_dir import append_metrics, truncate_metrics
 
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
 EVAL_SEED = 0  # fixed noise for validation and evaluation (the CLI's --seed default), so their numbers repeat
 MAX_SKIPS = 100  # on_nan="skip": give up after this many skipped batches in one epoch
+NOISE_SEED_MULTIPLIER = 1_000_003  # the reparameterization noise's seed: (seed * this + 1), a stream of its own
 
 
 class Interrupted(VaelabError):
@@ -95,7 +99,7 @@ def _nonfinite_terms(terms: dict[str, torch.Tensor]) -> list[str]:
 
 def fit(
     model: torch.nn.Module,
-    objective,
+    objective: TrainingObjective,
     train: Batches,
     val: Batches | None,
     cfg: TrainConfig,
@@ -109,122 +113,219 @@ def fit(
 
     `progress(step)` in [0, 1] drives the learning-rate schedule in place of step / total steps: a
     wall-clock budget passes elapsed / budget (bench/nll.py), so the schedule ends when the budget does."""
-    device = train.device
-    model.to(device).train()
-    torch.manual_seed((cfg.seed * 1_000_003 + 1) % 2**63)  # the reparameterization noise: its own seeded stream
-    rank, world = distributed.info()
-    net = distributed.wrap(model)  # DistributedDataParallel under torchrun, else the model itself
-    run_dir = run_dir if rank == 0 else None  # rank 0 alone writes
-    quiet = quiet or rank != 0
-    optimizer = build_optimizer(model, cfg, device)
-    precision = cfg.precision
-    autocast(device, precision)  # refuse an unsupported precision before the first step
-    pos = Position()
-    if resume:
-        pos = restore(run_dir, model, optimizer, device)
-        truncate_metrics(run_dir, pos.epoch)
-    base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
-    for g, base in zip(optimizer.param_groups, base_lrs):
-        g["initial_lr"] = base
-    steps_per_epoch = len(train)
-    total_steps = cfg.epochs * steps_per_epoch
-    check_every = 1 if device.type == "cpu" else LOG_EVERY
-    history: list[dict] = []
-    show = not quiet and sys.stderr.isatty()
-    bar = tqdm(total=total_steps, initial=pos.step, disable=not show, unit="step", dynamic_ncols=True, leave=False)
+    loop = Loop.start(model, objective, train, cfg, run_dir, quiet, resume, progress)
     with _SigintFlag() as sigint:
-        for epoch in range(pos.epoch, cfg.epochs):
-            started = time.perf_counter() - pos.seconds
-            sums = {k: torch.tensor(v, device=device) for k, v in pos.sums.items()}
-            skipped = pos.skipped
-            for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=pos.batch), start=pos.batch):
-                t = pos.step / steps_per_epoch  # progress in epochs, for the KL schedule
-                if cfg.lr_schedule != "constant":
-                    done = progress(pos.step) if progress is not None else pos.step / total_steps
-                    factor = lr_factor(cfg, min(1.0, max(0.0, done)))
-                    for group, base in zip(optimizer.param_groups, base_lrs):
-                        group["lr"] = base * factor
-                with noise.shard(offset, total) if world > 1 else contextlib.nullcontext(), autocast(device, precision):
-                    terms = objective(x, objective.outputs(net, objective.corrupt(x)), t)
-                if precision != "fp32":  # sum the terms in fp32 whatever autocast computed them in
-                    terms = {k: v.float() for k, v in terms.items()}
-                loss = terms["loss"].sum() * (world / total)  # DDP averages over processes: the global mean
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                if cfg.on_nan == "skip" and not _finite_step(loss, model):
-                    skipped += 1
-                    if skipped > MAX_SKIPS:
-                        raise Diverged(
-                            f"more than {MAX_SKIPS} batches of epoch {epoch + 1} had a non-finite loss or "
-                            "gradient; lower --lr or set --grad-clip"
-                        )
-                else:
-                    optimizer.step()
-                    for k, v in terms.items():
-                        sums[k] = sums.get(k, 0) + v.detach().sum()
-                pos.step += 1
-                if cfg.on_nan == "stop" and (pos.step % check_every == 0) and not torch.isfinite(loss):
-                    bad = ", ".join(_nonfinite_terms(terms)) or "loss"
-                    raise Diverged(
-                        f"non-finite {bad} at step {pos.step} (epoch {epoch + 1}); the last good checkpoint "
-                        "is kept; lower --lr, set --grad-clip, or use --on-nan skip"
-                    )
-                bar.update(1)
-                if show and i % LOG_EVERY == 0:
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.2f}")
-                if sigint.raised:
-                    if run_dir is not None:
-                        here = _position(epoch, i + 1, pos.step, sums, started, skipped)
-                        save(run_dir, model, optimizer, here, finished=False)
-                    bar.close()
-                    where = f"epoch {epoch + 1}, step {pos.step}"
-                    hint = f"; resume with: vaelab train --resume {run_dir}" if run_dir is not None else ""
-                    raise Interrupted(f"interrupted at {where}; checkpoint saved{hint}")
-                if run_dir is not None and cfg.checkpoint_every and pos.step % cfg.checkpoint_every == 0:
-                    here = _position(epoch, i + 1, pos.step, sums, started, skipped)
-                    save(run_dir, model, optimizer, here, finished=False)
-            seconds = time.perf_counter() - started
-            sums = distributed.sum_all(sums)
-            record = {"epoch": epoch + 1, "step": pos.step, "seconds": round(seconds, 4)}
-            record.update({k: float(v) / train.num_examples for k, v in sums.items()})
-            record["kl_weight"] = (
-                objective.kl_weight(pos.step / steps_per_epoch) if hasattr(objective, "kl_weight") else None
-            )
-            record["lr"] = optimizer.param_groups[0]["lr"]
-            if skipped:
-                record["skipped_batches"] = skipped
-            if not torch.isfinite(torch.tensor(record.get("loss", 0.0))):
-                raise Diverged(
-                    f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
-                    "lower --lr, set --grad-clip, or use --on-nan skip"
-                )
-            if val is not None and val.num_examples and rank == 0:
-                v_started = time.perf_counter()
-                record.update(
-                    {f"val_{k}": v for k, v in mean_terms(model, objective, val, pos.step / steps_per_epoch).items()}
-                )
-                record["val_seconds"] = round(time.perf_counter() - v_started, 4)
-            history.append(record)
-            pos = Position(epoch + 1, 0, pos.step)
-            if run_dir is not None:
-                append_metrics(run_dir, record)
-                save(run_dir, model, optimizer, pos, finished=epoch + 1 == cfg.epochs)
+        for epoch in range(loop.pos.epoch, cfg.epochs):
+            loop.begin_epoch()
+            for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=loop.pos.batch), start=loop.pos.batch):
+                loop.step(x, offset, total, epoch)
+                loop.checkpoint_or_interrupt(epoch, i + 1, sigint.raised)
+            record = loop.end_epoch(epoch, val)
             if on_epoch is not None:
                 on_epoch(record)
-            if not show and not quiet:
-                summary = f"loss {record['loss']:.3f}" + (
-                    f"  val {record['val_loss']:.3f}" if "val_loss" in record else ""
+    loop.bar.close()
+    return loop.history
+
+
+@dataclass
+class Loop:
+    """The state of one training run between steps: what `fit` reads in one screen is spread over these."""
+
+    model: torch.nn.Module
+    net: torch.nn.Module  # the model, or its DistributedDataParallel wrapper
+    objective: TrainingObjective
+    train: Batches
+    cfg: TrainConfig
+    optimizer: torch.optim.Optimizer
+    pos: Position
+    run_dir: Path | None
+    quiet: bool
+    progress: Callable[[int], float] | None
+    base_lrs: list[float]
+    bar: tqdm
+    world: int = 1
+    sums: dict = field(default_factory=dict)
+    skipped: int = 0
+    started: float = 0.0
+    last_save: float = 0.0
+    history: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, model, objective, train, cfg, run_dir, quiet, resume, progress) -> Loop:
+        device = train.device
+        model.to(device).train()
+        torch.manual_seed((cfg.seed * NOISE_SEED_MULTIPLIER + 1) % 2**63)
+        rank, world = distributed.info()
+        auxiliary = getattr(objective, "auxiliary", None)
+        if auxiliary is not None:
+            if world > 1:
+                raise VaelabError(
+                    f"the {auxiliary.name} of this objective is not synchronised across processes; "
+                    "train it in one process (without torchrun)"
                 )
-                print(f"epoch {epoch + 1}/{cfg.epochs}  {summary}  ({seconds:.1f} s)", file=sys.stderr)
-    bar.close()
-    return history
+            auxiliary.to(device)
+        net = distributed.wrap(model)  # DistributedDataParallel under torchrun, else the model itself
+        run_dir = Path(run_dir) if run_dir is not None and rank == 0 else None  # rank 0 alone writes
+        quiet = quiet or rank != 0
+        optimizer = build_optimizer(model, cfg, device)
+        autocast(device, cfg.precision)  # refuse an unsupported precision before the first step
+        warning = precision_warning(device, cfg.precision)
+        if warning and not quiet:
+            print(warning, file=sys.stderr)
+        pos = Position()
+        if resume:
+            pos = restore(run_dir, model, optimizer, device, auxiliary)
+            truncate_metrics(run_dir, pos.epoch)
+        base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
+        for g, base in zip(optimizer.param_groups, base_lrs):
+            g["initial_lr"] = base
+        show = not quiet and sys.stderr.isatty()
+        bar = tqdm(
+            total=cfg.epochs * len(train),
+            initial=pos.step,
+            disable=not show,
+            unit="step",
+            dynamic_ncols=True,
+            leave=False,
+        )
+        return cls(
+            model,
+            net,
+            objective,
+            train,
+            cfg,
+            optimizer,
+            pos,
+            run_dir,
+            quiet,
+            progress,
+            base_lrs,
+            bar,
+            world,
+            last_save=time.perf_counter(),
+        )
 
+    @property
+    def show(self) -> bool:
+        return not self.bar.disable
 
-def _position(epoch: int, batch: int, step: int, sums: dict, started: float, skipped: int) -> Position:
-    """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""
-    return Position(epoch, batch, step, {k: float(v) for k, v in sums.items()}, time.perf_counter() - started, skipped)
+    def begin_epoch(self) -> None:
+        device = self.train.device
+        self.started = time.perf_counter() - self.pos.seconds
+        self.sums = {k: torch.tensor(v, device=device) for k, v in self.pos.sums.items()}
+        self.skipped = self.pos.skipped
+
+    def set_lr(self) -> None:
+        cfg = self.cfg
+        if cfg.lr_schedule == "constant":
+            return
+        total = cfg.epochs * len(self.train)
+        done = self.progress(self.pos.step) if self.progress is not None else self.pos.step / total
+        factor = lr_factor(cfg, min(1.0, max(0.0, done)))
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * factor
+
+    def step(self, x: torch.Tensor, offset: int, total: int, epoch: int) -> None:
+        """One optimizer step of the model on batch x (rows offset.. of a global batch of `total`), then the
+        objective's own network's step, if it has one."""
+        cfg, objective, device = self.cfg, self.objective, self.train.device
+        self.set_lr()
+        t = self.pos.step / len(self.train)  # progress in epochs, for the KL schedule
+        sharding = noise.shard(offset, total) if self.world > 1 else contextlib.nullcontext()
+        with sharding, autocast(device, cfg.precision):
+            out = objective.outputs(self.net, objective.corrupt(x))
+            terms = objective(x, out, t)
+        if cfg.precision != "fp32":  # sum the terms in fp32 whatever autocast computed them in
+            terms = {k: v.float() for k, v in terms.items()}
+        loss = terms["loss"].sum() * (self.world / total)  # DDP averages over processes: the global mean
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        if cfg.on_nan == "skip" and not _finite_step(loss, self.model):
+            self.skipped += 1
+            if self.skipped > MAX_SKIPS:
+                raise Diverged(
+                    f"more than {MAX_SKIPS} batches of epoch {epoch + 1} had a non-finite loss or "
+                    "gradient; lower --lr or set --grad-clip"
+                )
+        else:
+            self.optimizer.step()
+            auxiliary = getattr(objective, "auxiliary", None)
+            if auxiliary is not None:
+                own = auxiliary.step(out)  # batch means
+                terms = {**terms, **{f"{auxiliary.name}_{k}": v.expand(len(x)) for k, v in own.items()}}
+            for k, v in terms.items():
+                self.sums[k] = self.sums.get(k, 0) + v.detach().sum()
+        self.pos.step += 1
+        check_every = 1 if device.type == "cpu" else LOG_EVERY
+        if cfg.on_nan == "stop" and (self.pos.step % check_every == 0) and not torch.isfinite(loss):
+            bad = ", ".join(_nonfinite_terms(terms)) or "loss"
+            raise Diverged(
+                f"non-finite {bad} at step {self.pos.step} (epoch {epoch + 1}); the last good checkpoint "
+                "is kept; lower --lr, set --grad-clip, or use --on-nan skip"
+            )
+        self.bar.update(1)
+        if self.show and self.pos.step % LOG_EVERY == 0:
+            self.bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.2f}")
+
+    def save(self, pos: Position, finished: bool) -> None:
+        save(self.run_dir, self.model, self.optimizer, pos, finished, getattr(self.objective, "auxiliary", None))
+        self.last_save = time.perf_counter()
+
+    def checkpoint_or_interrupt(self, epoch: int, batch: int, interrupted: bool) -> None:
+        """After a step: on Ctrl-C save and stop; else checkpoint when N steps or M minutes have passed."""
+        cfg, here = self.cfg, None
+        if interrupted:
+            if self.run_dir is not None:
+                self.save(self._position(epoch, batch), finished=False)
+            self.bar.close()
+            hint = f"; resume with: vaelab train --resume {self.run_dir}" if self.run_dir is not None else ""
+            raise Interrupted(f"interrupted at epoch {epoch + 1}, step {self.pos.step}; checkpoint saved{hint}")
+        if self.run_dir is None:
+            return
+        by_steps = cfg.checkpoint_every and self.pos.step % cfg.checkpoint_every == 0
+        by_time = cfg.checkpoint_minutes > 0 and time.perf_counter() - self.last_save >= 60 * cfg.checkpoint_minutes
+        if by_steps or by_time:
+            here = self._position(epoch, batch)
+            self.save(here, finished=False)
+
+    def end_epoch(self, epoch: int, val: Batches | None) -> dict:
+        """The epoch's record (training terms, KL weight, lr, validation terms), logged and checkpointed."""
+        seconds = time.perf_counter() - self.started
+        sums = distributed.sum_all(self.sums)
+        steps = len(self.train)
+        record = {"epoch": epoch + 1, "step": self.pos.step, "seconds": round(seconds, 4)}
+        record.update({k: float(v) / self.train.num_examples for k, v in sums.items()})
+        kl_weight = getattr(self.objective, "kl_weight", None)
+        record["kl_weight"] = kl_weight(self.pos.step / steps) if kl_weight is not None else None
+        record["lr"] = self.optimizer.param_groups[0]["lr"]
+        if self.skipped:
+            record["skipped_batches"] = self.skipped
+        if not torch.isfinite(torch.tensor(record.get("loss", 0.0))):
+            raise Diverged(
+                f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
+                "lower --lr, set --grad-clip, or use --on-nan skip"
+            )
+        if val is not None and val.num_examples and distributed.is_main():
+            v_started = time.perf_counter()
+            terms = mean_terms(self.model, self.objective, val, self.pos.step / steps)
+            record.update({f"val_{k}": v for k, v in terms.items()})
+            record["val_seconds"] = round(time.perf_counter() - v_started, 4)
+        self.history.append(record)
+        self.pos = Position(epoch + 1, 0, self.pos.step)
+        if self.run_dir is not None:
+            append_metrics(self.run_dir, record)
+            self.save(self.pos, finished=epoch + 1 == self.cfg.epochs)
+        if not self.show and not self.quiet:
+            summary = f"loss {record['loss']:.3f}" + (f"  val {record['val_loss']:.3f}" if "val_loss" in record else "")
+            print(f"epoch {epoch + 1}/{self.cfg.epochs}  {summary}  ({seconds:.1f} s)", file=sys.stderr)
+        return record
+
+    def _position(self, epoch: int, batch: int) -> Position:
+        """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""
+        sums = {k: float(v) for k, v in self.sums.items()}
+        return Position(epoch, batch, self.pos.step, sums, time.perf_counter() - self.started, self.skipped)
 
 
 def _finite_step(loss: torch.Tensor, model: torch.nn.Module) -> bool:

@@ -121,3 +121,32 @@ def effects_forest(rows: list[dict]) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     return fig
+
+
+def metric_curves(panels: dict[str, dict[str, dict]], xlabel: str, log_x: bool = True) -> Figure:
+    """One panel per metric, one line per model with its interval band:
+    panels = {metric: {model: {"x": (T,), "mean": (T,), "low": (T,), "high": (T,)}}} (NaN bounds: no band)."""
+    names = [m for m, series in panels.items() if series]
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    fig = Figure(figsize=(4.4 * cols, 3.2 * rows + 0.6))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax, name in zip(axes, names):
+        for model, s in panels[name].items():
+            line = ax.plot(s["x"], s["mean"], marker="o", markersize=3, label=model)[0]
+            low, high = np.asarray(s["low"], dtype=float), np.asarray(s["high"], dtype=float)
+            ok = np.isfinite(low) & np.isfinite(high)
+            if ok.any():
+                ax.fill_between(np.asarray(s["x"])[ok], low[ok], high[ok], color=line.get_color(), alpha=0.15)
+        if log_x:
+            ax.set_xscale("log")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7.5)
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
+    fig.subplots_adjust(bottom=0.12 + 0.04 * rows, hspace=0.45, wspace=0.25)
+    return fig
