@@ -124,3 +124,18 @@ def test_tutorial_writes_the_page(tiny_report):
     assert "outline" not in page.lower() and "draft" not in page.lower()
     md = (tiny_report / "tutorial.md").read_text()
     assert md.count("![") >= 10 and "], n = 2" in md
+
+
+def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
+    from vaelab.experiments import beta_disentangle as bd
+
+    r = results_of(tiny_report)["beta-disentangle-dsprites-32"]
+    assert len(r["curves"]) == sum(len(v) for v in r["runs"].values())  # every run of every arm
+    last = bd.EPOCHS["tiny"] * bd.EXAMPLES["tiny"]
+    for run in r["curves"]:
+        images = [p["images"] for p in run["checkpoints"]]
+        assert len(images) >= bd.CURVE_POINTS and images == sorted(set(images)) and images[-1] == last
+        assert all(p["mig"] is not None and p["factor_vae"] is not None for p in run["checkpoints"])
+    assert r["images_per_run"] == last
+    with Image.open(tiny_report / r["name"] / "learning-curves.png") as img:
+        assert img.width > 600  # one panel per metric side by side

@@ -10,11 +10,12 @@ The scores that intervene on one factor at a time (beta-VAE and FactorVAE scores
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import logsumexp
+import torch
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
@@ -86,7 +87,7 @@ def mig_continuous_from_posteriors(
     factor_sizes: tuple[int, ...],
     rng: np.random.Generator,
     *,
-    chunk: int = 128,
+    chunk: int = 64,
     factor_names: tuple[str, ...] | None = None,
 ) -> dict[str, float]:
     """MIG as Chen et al. (2018) estimate it: I(z_j; v_k) from the encoder's Gaussians q(z_j|x), not from
@@ -118,15 +119,18 @@ def mig_continuous_from_posteriors(
 
 
 def _conditional_entropies(z, mu, logvar, members: np.ndarray, chunk: int) -> np.ndarray:
-    """-E_{i in S} log (1/|S|) sum_{j in S} N(z_i; mu_j, exp(logvar_j)) per dimension: (d,)."""
-    zs, ms, ls = z[members], mu[members], logvar[members]
-    inv_var = np.exp(-ls)  # (S, d)
-    total = np.zeros(z.shape[1])
-    for start in range(0, len(zs), chunk):
-        diff = zs[start : start + chunk, None, :] - ms[None, :, :]  # (c, S, d)
-        log_q = -0.5 * (LOG_2PI + ls[None] + diff**2 * inv_var[None])
-        total += -(logsumexp(log_q, axis=1) - np.log(len(zs))).sum(0)
-    return total / len(zs)
+    """-E_{i in S} log (1/|S|) sum_{j in S} N(z_i; mu_j, exp(logvar_j)) per dimension: (d,).
+
+    In torch, float64, dimension-major so the sum over components runs along contiguous memory (about 8x
+    faster than scipy's logsumexp over the middle axis)."""
+    zs, ms, ls = (torch.from_numpy(np.ascontiguousarray(a[members].T, dtype=np.float64)) for a in (z, mu, logvar))
+    inv_var, const = torch.exp(-ls), LOG_2PI + ls  # (d, S)
+    total = torch.zeros(zs.shape[0], dtype=torch.float64)
+    for start in range(0, zs.shape[1], chunk):
+        diff = zs[:, start : start + chunk, None] - ms[:, None, :]  # (d, c, S)
+        log_q = diff.square_().mul_(inv_var[:, None]).add_(const[:, None]).mul_(-0.5)
+        total -= torch.logsumexp(log_q, dim=2).sum(1)
+    return (total / zs.shape[1]).numpy() + np.log(zs.shape[1])
 
 
 # --- SAP: Kumar et al. 2018, "Variational Inference of Disentangled Latent Concepts ..." ---------------
@@ -183,7 +187,13 @@ def _gbt(seed: int) -> GradientBoostingClassifier:
 def _random_forest(seed: int) -> RandomForestClassifier:
     # a faster stand-in: every split weighs all latents (so a useless latent is rarely chosen) and the
     # depth limit stops the trees from fitting noise with the leftover latents, which deep trees do
-    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=2, random_state=seed)
+    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=_jobs(), random_state=seed)
+
+
+def _jobs() -> int:
+    """The forest's threads: 2, or 1 in a pool's worker (a daemon: joblib cannot start workers there and says
+    so once per forest; the pool already gives each worker its own core). The trees are the same either way."""
+    return 1 if multiprocessing.current_process().daemon else 2
 
 
 IMPORTANCE_ESTIMATORS: dict[str, Callable[[int], object]] = {"gbt": _gbt, "random_forest": _random_forest}

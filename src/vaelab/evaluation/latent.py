@@ -57,6 +57,21 @@ def mutual_information(mu, logvar, seed: int = 0) -> float:
     return float(np.mean(log_qz_x - log_qz))
 
 
+MI_SATURATION = 0.95  # an estimate above this share of its ceiling log N is flagged: N caps it, not the model
+
+
+def mutual_information_report(mu, logvar, seed: int = 0) -> dict:
+    """I(x; z) by `mutual_information` with its ceiling log N beside it, and whether the estimate is at that
+    ceiling (above MI_SATURATION * log N): then the true I(x; z) may be larger, and more points would show it."""
+    n = len(_codes(mu, "mu"))
+    mi, ceiling = mutual_information(mu, logvar, seed), math.log(n)
+    return {
+        "mutual_information": mi,
+        "mutual_information_max": ceiling,
+        "mutual_information_saturated": mi > MI_SATURATION * ceiling,
+    }
+
+
 def mmd_rbf(a, b, bandwidths=(0.5, 1.0, 2.0, 4.0), max_points: int = 2000, seed: int = 0) -> float:
     """Maximum mean discrepancy (unbiased, Gretton et al. 2012) with a sum of RBF kernels
     k(x, y) = sum_s exp(-||x - y||^2 / (2 s^2 D)): bandwidths are scaled by the dimension D so one set

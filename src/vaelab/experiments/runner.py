@@ -6,6 +6,7 @@
     claims    [Claim]: effects between arms with their predicted sign and smallest effect, fixed in the
               code before any run; judged by `vaelab.experiments.claims`
     figures   (Trained) -> [{"file", "caption"}]; tables likewise (default: every measure, per arm)
+    hook      (optional) ctx -> an epoch hook every run calls while it trains (a learning curve's scorer)
 
 `run(experiment, ctx)` trains every arm x seed not yet finished (in ctx.workers processes), applies the
 measure to each, judges every claim and writes OUT/NAME/results.json, which the report reads.
@@ -66,6 +67,7 @@ class Experiment:
     seeds: dict[str, int] = field(default_factory=dict)  # this experiment's seeds by profile, if not the default
     dataset: str | None = None  # a fixed dataset (dSprites), else the context's
     extra: Callable[[Trained], dict] | None = None  # more keys for results.json
+    hook: Callable[[Context], Any] | None = None  # an EpochHook every run calls after each epoch (curves)
 
 
 def context_for(experiment: Experiment, ctx: Context) -> Context:
@@ -74,10 +76,10 @@ def context_for(experiment: Experiment, ctx: Context) -> Context:
     return dataclasses.replace(ctx, dataset=experiment.dataset or ctx.dataset, seeds=seeds)
 
 
-def train_arms(ctx: Context, arms: dict[str, Arm]) -> dict[str, list[Setup]]:
+def train_arms(ctx: Context, arms: dict[str, Arm], hook=None) -> dict[str, list[Setup]]:
     """Every arm x seed, trained (or reused) in one pool; {arm: setups in seed order}."""
     configs = {arm.run: group_configs(ctx, arm.run, arm.seeds, **arm.sections) for arm in arms.values()}
-    trained = train_groups(ctx, configs)
+    trained = train_groups(ctx, configs, hook=hook)
     return {name: trained[arm.run] for name, arm in arms.items()}
 
 
@@ -104,7 +106,7 @@ def run(experiment: Experiment, ctx: Context) -> dict:
     ctx = context_for(experiment, ctx)
     folder = ctx.folder(experiment.name)
     arms = experiment.arms(ctx)
-    runs = train_arms(ctx, arms)
+    runs = train_arms(ctx, arms, experiment.hook(ctx) if experiment.hook else None)
     shared = experiment.prepare(ctx, runs) if experiment.prepare else None
     per_seed = measure_all(experiment, ctx, arms, runs, shared)
     trained = Trained(ctx, folder, arms, runs, per_seed, shared)

@@ -121,8 +121,9 @@ def fit(
                 loop.step(x, offset, total, epoch)
                 loop.checkpoint_or_interrupt(epoch, i + 1, sigint.raised)
             record = loop.end_epoch(epoch, val)
-            if on_epoch is not None:
+            if on_epoch is not None:  # before the epoch's checkpoint: a run killed in the hook redoes the epoch
                 on_epoch(record)
+            loop.commit(record)
     loop.bar.close()
     return loop.history
 
@@ -291,7 +292,7 @@ class Loop:
             self.save(here, finished=False)
 
     def end_epoch(self, epoch: int, val: Batches | None) -> dict:
-        """The epoch's record (training terms, KL weight, lr, validation terms), logged and checkpointed."""
+        """The epoch's record: training terms, KL weight, lr, validation terms (`commit` logs and saves it)."""
         seconds = time.perf_counter() - self.started
         sums = distributed.sum_all(self.sums)
         steps = len(self.train)
@@ -312,15 +313,19 @@ class Loop:
             terms = mean_terms(self.model, self.objective, val, self.pos.step / steps)
             record.update({f"val_{k}": v for k, v in terms.items()})
             record["val_seconds"] = round(time.perf_counter() - v_started, 4)
+        return record
+
+    def commit(self, record: dict) -> None:
+        """Log the epoch's record and checkpoint the end of the epoch (marked finished after the last)."""
+        epoch = record["epoch"]
         self.history.append(record)
-        self.pos = Position(epoch + 1, 0, self.pos.step)
+        self.pos = Position(epoch, 0, self.pos.step)
         if self.run_dir is not None:
             append_metrics(self.run_dir, record)
-            self.save(self.pos, finished=epoch + 1 == self.cfg.epochs)
+            self.save(self.pos, finished=epoch == self.cfg.epochs)
         if not self.show and not self.quiet:
             summary = f"loss {record['loss']:.3f}" + (f"  val {record['val_loss']:.3f}" if "val_loss" in record else "")
-            print(f"epoch {epoch + 1}/{self.cfg.epochs}  {summary}  ({seconds:.1f} s)", file=sys.stderr)
-        return record
+            print(f"epoch {epoch}/{self.cfg.epochs}  {summary}  ({record['seconds']:.1f} s)", file=sys.stderr)
 
     def _position(self, epoch: int, batch: int) -> Position:
         """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""
