@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from vaelab import progress
 from vaelab.atomic import fsync_dir
 from vaelab.errors import DataError
 
@@ -34,10 +32,7 @@ def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: 
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     total = int(resp.headers.get("Content-Length") or 0) or None
-                    show = not quiet and sys.stderr.isatty()
-                    with tqdm(
-                        total=total, unit="B", unit_scale=True, desc=target.name, disable=not show, leave=False
-                    ) as bar:
+                    with progress.bar(quiet=quiet, total=total, unit="B", unit_scale=True, desc=target.name) as bar:
                         while chunk := resp.read(CHUNK):
                             out.write(chunk)
                             digest.update(chunk)

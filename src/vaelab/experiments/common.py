@@ -110,10 +110,11 @@ def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections
 
 
 def train_groups(
-    ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None
+    ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None, desc: str = "training"
 ) -> dict[str, list[Setup]]:
     """Train every config not yet finished (in ctx.workers processes; an interrupted run continues from its
-    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook)."""
+    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook); `desc`
+    names the progress bar."""
     named = {
         label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
         for label, cfgs in groups.items()
@@ -124,7 +125,7 @@ def train_groups(
             if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
                 todo.append((cfg, run_dir))
             seen.add(run_dir)
-    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook)
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook, desc=desc)
     return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
 
 
