@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vaelab import progress
 from vaelab.atomic import fsync_dir
+from vaelab.data.files import candidate_dirs
 from vaelab.errors import DataError
 
 CHUNK = 1 << 16
@@ -19,6 +20,15 @@ CHUNK = 1 << 16
 
 def offline() -> bool:
     return os.environ.get("VAELAB_OFFLINE", "") not in ("", "0")
+
+
+def fetch_or_refuse(dataset: str, data_dir: str | Path | None, download_ok: bool, how: str, fetch) -> Path:
+    """For a dataset found in none of its folders: `fetch()` it, unless downloads are off (`download_ok`
+    False, or $VAELAB_OFFLINE set); then one line naming every folder searched and how to get the files."""
+    if not download_ok or offline():
+        searched = ", ".join(str(d) for d in candidate_dirs(dataset, data_dir))
+        raise DataError(f"{dataset} not found (searched {searched}); {how}")
+    return fetch()
 
 
 def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: float = 60.0) -> Path:
