@@ -96,11 +96,6 @@ def run_dir_for(cfg: RunConfig, ctx: Context, label: str) -> Path:
     return Path(ctx.out) / "runs" / f"{label}-{digest}"
 
 
-def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
-    """Train `cfg` into its run folder, or reuse the finished run already there."""
-    return train_groups(ctx, {label: (cfg,)})[label][0]
-
-
 def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[RunConfig]:
     """One config per seed of the context (the first `seeds` of them): `sections` as in run_config."""
     return [
@@ -131,19 +126,6 @@ def train_groups(
 
 def _seed_label(label: str, cfg: RunConfig, count: int) -> str:
     return f"{label}-seed{cfg.train.seed}" if count != 1 or "seed" not in label else label
-
-
-def seeded(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[Setup]:
-    """The same config trained once per seed of the context (the first `seeds` of them, if given)."""
-    return seeded_groups(ctx, {label: (label, sections)}, seeds)[label]
-
-
-def seeded_groups(ctx: Context, specs: dict[str, tuple[str, dict]], seeds: int | None = None) -> dict[str, list[Setup]]:
-    """Several models, each trained once per seed, all in one pool: {name: (run label, sections)} ->
-    {name: setups}; `sections` as in run_config."""
-    configs = {run_label: group_configs(ctx, run_label, seeds, **sections) for run_label, sections in specs.values()}
-    trained = train_groups(ctx, configs)
-    return {name: trained[run_label] for name, (run_label, _) in specs.items()}
 
 
 def finished_with(run_dir: Path, cfg: RunConfig) -> bool:
