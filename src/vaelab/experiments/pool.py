@@ -53,21 +53,23 @@ def train_jobs(
     argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
-    with bar(quiet=quiet, total=len(jobs), desc=desc, unit="run") as runs:
-        if workers <= 1 or len(jobs) == 1:
-            from vaelab.experiments.runs import train_or_resume
+    runs = bar(quiet=quiet, total=len(jobs), desc=desc, unit="run")
+    if workers <= 1 or len(jobs) == 1:
+        from vaelab.experiments.runs import train_or_resume
 
-            for cfg, run_dir in jobs:
-                train_or_resume(cfg, run_dir, argv=argv, quiet=quiet, fresh=fresh, hook=hook)
-                runs.update(1)
-            return
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        payloads = [(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
-        spawn = multiprocessing.get_context("spawn")
-        with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
-            for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):
-                runs.update(1)
-                if not quiet and runs.disable:
-                    print(f"  trained {Path(run_dir).name} ({done}/{len(jobs)})", file=sys.stderr)
-            pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)
-            pool.join()
+        for cfg, run_dir in jobs:
+            train_or_resume(cfg, run_dir, argv=argv, quiet=quiet, fresh=fresh, hook=hook)
+            runs.update(1)
+        runs.close()
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    payloads = [(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
+        for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):
+            runs.update(1)
+            if not quiet and runs.disable:
+                print(f"  trained {Path(run_dir).name} ({done}/{len(jobs)})", file=sys.stderr)
+        pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)
+        pool.join()
+    runs.close()
