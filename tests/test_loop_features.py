@@ -19,6 +19,8 @@ from vaelab.training.config import RunConfig
 from vaelab.training.device import precision_warning
 from vaelab.training.setup import build
 
+from .builders import train_flags
+
 
 def test_the_objective_table_has_every_choice():
     assert set(OBJECTIVES) == set(OBJECTIVE_CHOICES) - {"auto"}
@@ -61,25 +63,7 @@ def test_time_based_checkpoints_fall_inside_epochs(tmp_path, monkeypatch):
     assert saved == [0, 0]  # the two epoch ends only
 
 
-ARGS = [
-    "--dataset",
-    "mnist",
-    "--subset",
-    "20000",
-    "--val-size",
-    "100",
-    "--hidden",
-    "64",
-    "--latent-dim",
-    "4",
-    "--epochs",
-    "1",
-    "--batch-size",
-    "16",
-    "--checkpoint-minutes",
-    "0",
-    "--quiet",
-]
+ARGS = train_flags(subset=20000, batch_size=16, checkpoint_minutes=0)
 
 
 def test_resume_of_a_run_killed_before_its_first_checkpoint_starts_it_over(tmp_path):

@@ -26,10 +26,12 @@ from vaelab.errors import ConfigError, DataError
 from vaelab.evaluation.factor_codes import (
     RepresentationFn,
     check_codes,
+    check_train_test,
     discrete_entropy,
     histogram_discretize,
     mutual_info_matrix,
     sample_factor_codes,
+    sample_train_test,
     seed_from,
 )
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
@@ -148,9 +150,7 @@ def sap(
     encode_batch: int = 1024,
 ) -> dict[str, float]:
     """Separated Attribute Predictability, discrete-factor version (classification accuracy)."""
-    train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
-    test = sample_factor_codes(data, representation_fn, num_test, rng, encode_batch)
-    return sap_from_codes(*train, *test)
+    return sap_from_codes(*sample_train_test(data, representation_fn, rng, num_train, num_test, encode_batch))
 
 
 def sap_from_codes(
@@ -158,8 +158,9 @@ def sap_from_codes(
 ) -> dict[str, float]:
     """SAP = 1/K sum_k (S_top1,k - S_top2,k), S_ik the test accuracy of a linear SVM predicting factor k
     from latent i alone."""
-    codes_train, factors_train = check_codes(codes_train, factors_train, min_latents=2)
-    codes_test, factors_test = check_codes(codes_test, factors_test, min_latents=2)
+    codes_train, factors_train, codes_test, factors_test = check_train_test(
+        codes_train, factors_train, codes_test, factors_test
+    )
     d, num_factors = codes_train.shape[1], factors_train.shape[1]
     for k in range(num_factors):
         if len(np.unique(factors_train[:, k])) < 2:
@@ -218,9 +219,8 @@ def dci(
     sizes, D 0.68 and 0.77 against 0.71 and 0.72, C 0.62 and 0.80 against 0.66 and 0.75). Compare DCI
     values only between runs that used the same estimator.
     """
-    train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
-    test = sample_factor_codes(data, representation_fn, num_test, rng, encode_batch)
-    return dci_from_codes(*train, *test, importance=importance, seed=seed_from(rng))
+    sample = sample_train_test(data, representation_fn, rng, num_train, num_test, encode_batch)
+    return dci_from_codes(*sample, importance=importance, seed=seed_from(rng))
 
 
 def dci_from_codes(
@@ -235,8 +235,9 @@ def dci_from_codes(
     """DCI from arrays: one classifier per factor gives a column of R and the train/test accuracy
     (the reference reports accuracy as "informativeness")."""
     check_choice("dci importance", importance, IMPORTANCE_ESTIMATORS)
-    codes_train, factors_train = check_codes(codes_train, factors_train, min_latents=2)
-    codes_test, factors_test = check_codes(codes_test, factors_test, min_latents=2)
+    codes_train, factors_train, codes_test, factors_test = check_train_test(
+        codes_train, factors_train, codes_test, factors_test
+    )
     num_factors = factors_train.shape[1]
     if num_factors < 2:
         raise DataError("DCI needs at least 2 factors")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from vaelab.errors import ConfigError
+from vaelab.objectives.densities import LOG_2PI, log_normal
 
 
 def _codes(a, name: str = "codes") -> np.ndarray:
@@ -45,10 +46,10 @@ def mutual_information(mu, logvar, seed: int = 0) -> float:
     n, d = mu.shape
     rng = np.random.default_rng(seed)
     z = mu + np.exp(0.5 * logvar) * rng.standard_normal(mu.shape)
-    log_qz_x = (-0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 * np.exp(-logvar))).sum(1)
+    log_qz_x = log_normal(z, mu, logvar).sum(1)
     log_qz = np.empty(n)
     inv_var = np.exp(-logvar)
-    const = -0.5 * (d * math.log(2 * math.pi) + logvar.sum(1))  # (N,) per component
+    const = -0.5 * (d * LOG_2PI + logvar.sum(1))  # (N,) per component
     for start in range(0, n, 256):
         zb = z[start : start + 256, None, :]  # (b, 1, D) against all N components
         log_comp = const[None] - 0.5 * (((zb - mu[None]) ** 2) * inv_var[None]).sum(-1)  # (b, N)

@@ -34,9 +34,11 @@ from vaelab.experiments.disentangle_scores import (
 )
 from vaelab.experiments.latents import decode_means, encode_split
 from vaelab.experiments.runner import Arm, Experiment, Trained, measures_table
+from vaelab.progress import on_terminal
 from vaelab.viz.plots import metric_curves, save
 from vaelab.viz.traversals import kl_per_dim_bar, metric_vs_beta, traversal_figure
 
+NAME, TITLE = "beta-disentangle", "beta-VAE and disentangled representations (dSprites)"
 DATASET = "dsprites-32"
 MODEL = {"hidden": [512, 512], "latent_dim": 10}
 BETAS = {"tiny": (1.0, 4.0), "quick": (1.0, 4.0), "full": (1.0, 4.0)}
@@ -68,9 +70,9 @@ def beta_label(beta: float) -> str:
     return f"beta = {beta:g}"
 
 
-def models(profile: str) -> dict[str, dict]:
-    """Label -> objective fields: the beta sweep."""
-    return {beta_label(b): {"beta": b} for b in BETAS[profile]}
+def run_label(beta: float) -> str:
+    """A run folder's label: 'dsprites-beta4'."""
+    return f"dsprites-beta{beta:g}"
 
 
 def images_per_run(profile: str) -> int:
@@ -124,7 +126,7 @@ def arms(ctx) -> dict:
         "model": MODEL,
         "train": {**TRAIN, "epochs": EPOCHS[ctx.profile]},
     }
-    return {label: Arm(slug(label), {**sections, "objective": obj}) for label, obj in models(ctx.profile).items()}
+    return {beta_label(b): Arm(run_label(b), {**sections, "objective": {"beta": b}}) for b in BETAS[ctx.profile]}
 
 
 def measure(setup, shared) -> dict[str, float]:
@@ -155,8 +157,8 @@ def figures(t: Trained) -> list[dict]:
         },
         {"file": "recon-vs-beta.png", "caption": "Reconstruction cost against beta: the price of a heavier KL weight."},
     ]
-    for label, setups in t.runs.items():
-        name, first = slug(label), setups[0]
+    for beta, label in sweep:
+        name, first = run_label(beta), t.runs[label][0]
         kl = kl_of(first)
         decode = lambda z, s=first: decode_means(s, z)  # noqa: E731
         save(traversal_figure(decode, base_code(first), kl_per_dim=kl), t.folder / f"traversal-{name}.png")
@@ -172,28 +174,29 @@ def figures(t: Trained) -> list[dict]:
     return figures
 
 
-EXPERIMENT = Experiment(
-    name="beta-disentangle",
-    title="beta-VAE and disentangled representations (dSprites)",
-    arms=arms,
-    measure=measure,
-    claims=claims,
-    figures=figures,
-    tables=lambda t: measures_table(t, f"dSprites ({DATASET}), mean ± std over seeds"),
-    prepare=lambda ctx, runs: {"protocol": PROTOCOL[ctx.profile], "quiet": ctx.quiet},
-    dataset=DATASET,
-    extra=lambda t: {
+def tables(t: Trained) -> list[dict]:
+    return measures_table(t, f"dSprites ({DATASET}), mean ± std over seeds")
+
+
+def prepare(ctx, runs) -> dict:
+    return {"protocol": PROTOCOL[ctx.profile], "quiet": ctx.quiet}
+
+
+def extra(t: Trained) -> dict:
+    return {
         "protocol": PROTOCOL[t.ctx.profile],
         "curve_protocol": CURVE_PROTOCOL[t.ctx.profile],
         "dataset": DATASET,
         "images_per_run": images_per_run(t.ctx.profile),
         "settled_images": SETTLED_IMAGES,
         "curves": curve_runs(t),
-    },
-    hook=lambda ctx: CurveScorer(
-        log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS), CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile]
-    ),
-)
+    }
+
+
+def hook(ctx) -> CurveScorer:
+    """Every run scored at CURVE_POINTS epochs, log-spaced in images seen, as it trains."""
+    epochs = log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS)
+    return CurveScorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile])
 
 
 def curve_runs(t: Trained) -> list[dict]:
@@ -210,16 +213,11 @@ def curve_panels(t: Trained) -> dict[str, dict]:
     return {METRICS[k]: curve_bands(runs, k) for k in ("mig", "factor_vae", "dci_d", "recon")}
 
 
-def slug(label: str) -> str:
-    """'beta = 4' -> 'dsprites-beta4' (a run folder's label)."""
-    return f"dsprites-{label.replace(' = ', '')}"
-
-
 def scored(setup, protocol: dict, quiet: bool = False) -> dict[str, float]:
-    """disentangle_scores.score, with a progress line on stderr (a model takes a minute or more at full size)."""
+    """disentangle_scores.score, with a line on stderr in logs (a model takes a minute or more at full size)."""
     started = time.perf_counter()
     result = score(setup, protocol)
-    if not quiet:
+    if not on_terminal(quiet) and not quiet:  # on a terminal the runner's scoring bar shows the progress
         print(
             f"  scored {setup.run_dir.name}: MIG {result['mig']:.3f}, FactorVAE {result['factor_vae']:.3f}, "
             f"beta-VAE {result['beta_vae']:.3f} ({time.perf_counter() - started:.0f} s)",
@@ -237,3 +235,6 @@ def base_code(setup) -> torch.Tensor:
     """The posterior mean of the first test image: the point the traversals start from."""
     mu, _, _ = encode_split(setup, "test", limit=1)
     return torch.from_numpy(mu[0])
+
+
+EXPERIMENT = Experiment.from_module(__name__)

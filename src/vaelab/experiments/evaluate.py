@@ -29,7 +29,8 @@ def evaluate_run(
     probes: bool = False,
     samples: bool = False,
 ) -> dict:
-    """Always: the objective's terms (for a VAE the negative ELBO) in nats per image. With flags:
+    """`vaelab evaluate RUN`'s report: load the run folder, then always `runs.evaluate_setup`'s terms (for a
+    VAE the negative ELBO) in nats per image. With flags:
     the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
     dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
     setup = load_trained(run_dir, data_dir)

@@ -27,8 +27,9 @@ import torch
 from tqdm.auto import tqdm
 
 from vaelab import noise
-from vaelab.data.batches import Batches
+from vaelab.data.batches import NOISE_STREAM, Batches, mixed_seed
 from vaelab.errors import VaelabError
+from vaelab.progress import bar as progress_bar
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
 from vaelab.training.device import autocast, precision_warning
@@ -40,7 +41,6 @@ from vaelab.training.run_dir import append_metrics, truncate_metrics
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
 EVAL_SEED = 0  # fixed noise for validation and evaluation (the CLI's --seed default), so their numbers repeat
 MAX_SKIPS = 100  # on_nan="skip": give up after this many skipped batches in one epoch
-NOISE_SEED_MULTIPLIER = 1_000_003  # the reparameterization noise's seed: (seed * this + 1), a stream of its own
 
 
 class Interrupted(VaelabError):
@@ -155,7 +155,7 @@ class Loop:
     def start(cls, model, objective, train, cfg, run_dir, quiet, resume, progress) -> Loop:
         device = train.device
         model.to(device).train()
-        torch.manual_seed((cfg.seed * NOISE_SEED_MULTIPLIER + 1) % 2**63)
+        torch.manual_seed(mixed_seed(cfg.seed, NOISE_STREAM))  # the noise's own stream of the run's seed
         rank, world = distributed.info()
         auxiliary = getattr(objective, "auxiliary", None)
         if auxiliary is not None:
@@ -180,15 +180,7 @@ class Loop:
         base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
         for g, base in zip(optimizer.param_groups, base_lrs):
             g["initial_lr"] = base
-        show = not quiet and sys.stderr.isatty()
-        bar = tqdm(
-            total=cfg.epochs * len(train),
-            initial=pos.step,
-            disable=not show,
-            unit="step",
-            dynamic_ncols=True,
-            leave=False,
-        )
+        bar = progress_bar(quiet=quiet, total=cfg.epochs * len(train), initial=pos.step, unit="step")
         return cls(
             model,
             net,
