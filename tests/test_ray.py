@@ -107,6 +107,19 @@ def test_experiment_runs_train_on_ray(ray_cluster, tmp_path):
     assert [s.cfg.train.seed for s in trained] == [0, 1] and all(_finished(s.run_dir) for s in trained)
 
 
+def test_tutorial_and_experiment_take_the_backend_and_the_trackers(tmp_path, monkeypatch):
+    from vaelab.experiments import tutorial
+
+    seen = {}
+    monkeypatch.setattr(tutorial, "run_tutorial", lambda out, **kw: seen.update(kw) or tmp_path / "index.html")
+    monkeypatch.setattr(tutorial, "run_experiment", lambda name, ctx: seen.update(ctx=ctx) or tmp_path)
+    flags = ["--backend", "ray", "--address", "auto", "--cpus-per-run", "2", "--log", "tensorboard", "--log", "mlflow"]
+    assert main(["tutorial", "--out", str(tmp_path), *flags]) == 0
+    assert seen["ray"] == RayConfig("auto", 2.0, 0.0) and seen["tracking"].log == ("tensorboard", "mlflow")
+    assert main(["experiment", "generation", "--out", str(tmp_path), *flags, "--gpus-per-run", "0.5"]) == 0
+    assert seen["ctx"].ray == RayConfig("auto", 2.0, 0.5) and seen["ctx"].tracking == seen["tracking"]
+
+
 def test_the_ray_backend_without_ray_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails, as without the extra
     path = write(tmp_path, {"objective.beta": [1.0]})

@@ -61,7 +61,7 @@ def train_on_ray(jobs: list[Job], cfg: RayConfig, progress: Progress) -> None:
     ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=cfg.address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        _connect(ray, cfg.address)
     try:
         progress.slots = _slots(ray.cluster_resources(), cfg)
         task = ray.remote(run_task).options(num_cpus=cfg.cpus_per_run, num_gpus=cfg.gpus_per_run, max_retries=0)
@@ -80,6 +80,17 @@ def train_on_ray(jobs: list[Job], cfg: RayConfig, progress: Progress) -> None:
             f"{len(failures)} of {len(jobs)} runs failed on Ray (the others finished and are kept): "
             + "; ".join(failures)
         )
+
+
+def _connect(ray, address: str | None) -> None:
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    except ConnectionError as e:
+        raise VaelabError(
+            f"cannot reach the Ray cluster at {address or 'RAY_ADDRESS'}: {e}; is it up (`ray status` on the head)? "
+            "A cluster with token authentication (recent `ray start` turns it on) needs RAY_AUTH_MODE=token "
+            "and its token (~/.ray/auth_token) here too"
+        ) from None
 
 
 def _collect(ray, pending: dict, progress: Progress) -> list[str]:
