@@ -36,7 +36,8 @@ def ray_cluster():
     need("ray")
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # address="local": a Ray instance of its own, whatever RAY_ADDRESS or `ray start` left on this machine
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -53,7 +54,8 @@ def rows(summary: dict) -> list[dict]:
 
 def test_a_sweep_on_ray_equals_the_local_pool(ray_cluster, tmp_path, monkeypatch):
     path = write(tmp_path, GRID)
-    local = run_sweep(path, tmp_path / "local", workers=2, quiet=True)
+    tensorboard = TrackingConfig(("tensorboard",))
+    local = run_sweep(path, tmp_path / "local", workers=2, quiet=True, tracking=tensorboard)
     uri = (tmp_path / "mlruns").as_uri()
     on_ray = run_sweep(path, tmp_path / "ray", ray=RayConfig(), quiet=True, tracking=TrackingConfig(("mlflow",), uri))
     assert on_ray["backend"] == "ray" and local["backend"] == "local" and on_ray["trained"] == 4
@@ -65,6 +67,7 @@ def test_a_sweep_on_ray_equals_the_local_pool(ray_cluster, tmp_path, monkeypatch
     mlflow.set_tracking_uri(uri)  # each Ray task streamed its run to MLflow
     runs = mlflow.search_runs(experiment_names=["vaelab"], output_format="list")
     assert sorted(r.info.run_name for r in runs) == sorted(r["run"] for r in local["runs"])
+    assert all(any((tmp_path / "local" / "runs" / r["run"] / "tensorboard").iterdir()) for r in local["runs"])
 
 
 def test_a_failing_task_names_its_run_and_the_others_are_kept(ray_cluster, tmp_path, capsys):
@@ -100,11 +103,17 @@ def test_an_interrupted_sweep_on_ray_resumes_skipping_finished_runs(ray_cluster,
 
 
 def test_experiment_runs_train_on_ray(ray_cluster, tmp_path):
-    ctx = Context(out=tmp_path, profile="tiny", seeds=2, dataset="digits", ray=RayConfig(), quiet=True)
-    sections = {"data": {"val_size": 100}, "model": {"hidden": [32], "latent_dim": 2}, "train": {"epochs": 1}}
-    configs = group_configs(ctx, "vae", **sections)
-    trained = train_groups(ctx, {"vae": configs})["vae"]
+    tensorboard = TrackingConfig(("tensorboard",))
+    ctx = Context(tmp_path, "tiny", seeds=2, dataset="digits", quiet=True, ray=RayConfig(), tracking=tensorboard)
+    sections = {"data": {"val_size": 100}, "model": {"hidden": [32], "latent_dim": 2}, "train": {"epochs": 2}}
+    trained = train_groups(ctx, {"vae": group_configs(ctx, "vae", **sections)})["vae"]
     assert [s.cfg.train.seed for s in trained] == [0, 1] and all(_finished(s.run_dir) for s in trained)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    for setup in trained:  # each run streamed its epochs from its Ray task
+        acc = EventAccumulator(str(setup.run_dir / "tensorboard"))
+        acc.Reload()
+        assert [s.step for s in acc.Scalars("train/loss")] == [1, 2]
 
 
 def test_tutorial_and_experiment_take_the_backend_and_the_trackers(tmp_path, monkeypatch):

@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run the tutorial's experiments and write its HTML report",
         """
         vaelab tutorial --out tutorial-out
-        vaelab tutorial --profile full --out tutorial-full""",
+        vaelab tutorial --profile full --out tutorial-full
+        vaelab tutorial --backend ray --address auto --log tensorboard --out /shared/tutorial-out""",
     )
     p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
     p.add_argument(
