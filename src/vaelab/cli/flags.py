@@ -106,8 +106,12 @@ def add_backend_flags(parser: argparse.ArgumentParser) -> None:
         help="Ray cluster: auto (the running one), HOST:PORT, or local (a new one here); default: $RAY_ADDRESS, "
         "else the cluster `ray start` began on this machine, else a new local one",
     )
-    group.add_argument("--cpus-per-run", type=float, default=1.0, metavar="N", help="CPUs Ray reserves for each run (default: 1)")
-    group.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs Ray reserves for each run (default: 0)")
+    group.add_argument(
+        "--cpus-per-run", type=float, default=1.0, metavar="N", help="CPUs Ray reserves for each run (default: 1)"
+    )
+    group.add_argument(
+        "--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs Ray reserves for each run (default: 0)"
+    )
 
 
 def ray_config(args: argparse.Namespace) -> RayConfig | None:
