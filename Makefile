@@ -23,8 +23,9 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e .
 	touch $@
 
+# The tests also exercise the optional extras: Ray sweeps and TensorBoard/MLflow tracking.
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q -e '.[dev,ray,tensorboard,mlflow]'
 	touch $@ $(VENV)/.installed
 
 # bench/peers.py's peers (pythae) come with the `bench` extra.

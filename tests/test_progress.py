@@ -1,4 +1,5 @@
-"""Progress bars: one line with a count and an ETA on a terminal; nothing in a log, a pipe or with --quiet."""
+"""Progress: one bar with a count and an ETA on a terminal; in a log or a pipe one line per finished run with
+the time left estimated from the finished runs' times; nothing with --quiet."""
 
 import io
 import sys
@@ -6,7 +7,7 @@ import sys
 import pytest
 
 from vaelab.cli import main
-from vaelab.progress import bar
+from vaelab.progress import Progress, bar, duration
 
 
 class Terminal(io.StringIO):
@@ -35,3 +36,36 @@ def test_an_experiment_shows_a_bar_for_its_training_and_one_for_its_scoring(tmp_
     runs = 3  # generation's three arms, one seed each
     assert any("generation: training: 100%" in f and f"{runs}/{runs}" in f for f in frames)
     assert any("generation: scoring: 100%" in f and "run" in f for f in frames)
+
+
+def test_the_estimate_is_the_mean_run_time_times_the_runs_left_over_the_slots():
+    progress = Progress(total=5, slots=2, quiet=True)
+    assert progress.finished("beta1", 10.0) == "  [1/5] beta1 trained in 10 s; about 20 s left"  # 10 * 4 / 2
+    assert progress.seconds_left() == 20.0
+    progress.finished("beta2", 20.0)
+    assert progress.seconds_left() == 22.5  # mean 15 s, 3 runs left, 2 at a time
+    progress.finished("beta4", 30.0)
+    assert progress.seconds_left() == 20.0  # mean 20 s, 2 left, both at once
+    progress.finished("beta8", 40.0)
+    assert progress.seconds_left() == 25.0  # the last run trains alone
+    assert progress.finished("beta16", 50.0) == "  [5/5] beta16 trained in 50 s"  # nothing left: no estimate
+
+
+def test_progress_prints_one_line_per_run_unless_quiet(capsys):
+    Progress(total=2).finished("a", 1.0)
+    Progress(total=2, quiet=True).finished("b", 1.0)
+    assert capsys.readouterr().err == "  [1/2] a trained in 1.0 s; about 1.0 s left\n"
+
+
+def test_durations_read_naturally():
+    assert [duration(s) for s in (4.25, 42, 750, 3 * 3600)] == ["4.2 s", "42 s", "12.5 min", "3.0 h"]
+
+
+def test_on_a_terminal_many_runs_advance_one_bar_instead_of_printing_lines(monkeypatch):
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    with Progress(total=2, desc="sweep") as progress:
+        progress.finished("a", 10.0)
+        progress.finished("b", 10.0)
+    assert "trained in" not in err.getvalue()
+    assert any("sweep: 100%" in f and "2/2" in f for f in err.getvalue().split("\r"))

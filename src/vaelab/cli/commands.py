@@ -7,7 +7,16 @@ import json
 import textwrap
 from pathlib import Path
 
-from vaelab.cli.flags import Parser, add_common, add_config_flags, config_from_args
+from vaelab.cli.flags import (
+    Parser,
+    add_backend_flags,
+    add_common,
+    add_config_flags,
+    add_tracking_flags,
+    config_from_args,
+    ray_config,
+    tracking_config,
+)
 from vaelab.data import DATASETS, dataset_status
 from vaelab.errors import ConfigError
 from vaelab.experiments.pool import DEFAULT_WORKERS
@@ -35,6 +44,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> dict:
     from vaelab.experiments.runs import resume_run, train_run
+    from vaelab.experiments.tracking import tracking_hook
 
     if args.resume:
         given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
@@ -42,11 +52,13 @@ def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> dict:
             raise ConfigError(
                 f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}"
             )
-        return resume_run(args.resume, quiet=args.quiet, data_dir=getattr(args, "data.data_dir", None))
+        data_dir = getattr(args, "data.data_dir", None)
+        return resume_run(args.resume, quiet=args.quiet, data_dir=data_dir, hook=tracking_hook(tracking_config(args)))
     if not args.out:
         raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
     cfg = config_from_args(args)
-    return train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force)
+    hook = tracking_hook(tracking_config(args))
+    return train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force, hook=hook)
 
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
@@ -112,6 +124,8 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
         force=args.force,
         seeds=args.seeds,
         workers=args.workers,
+        ray=ray_config(args),
+        tracking=tracking_config(args),
     )
     print(f"tutorial written: {page}")
     return 0
@@ -133,6 +147,8 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
         force=args.force,
         first_seed=args.seed,
         workers=args.workers,
+        ray=ray_config(args),
+        tracking=tracking_config(args),
     )
     path = run_experiment(args.name, ctx)
     print(f"results: {path}")
@@ -142,7 +158,15 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.experiments.sweep import run_sweep, summary_table
 
-    summary = run_sweep(args.file, args.out, workers=args.workers, force=args.force, quiet=args.quiet)
+    summary = run_sweep(
+        args.file,
+        args.out,
+        workers=args.workers,
+        force=args.force,
+        quiet=args.quiet,
+        ray=ray_config(args),
+        tracking=tracking_config(args),
+    )
     print(summary_table(summary))
     print(f"summary: {Path(args.out) / 'summary.json'}")
     return 0
@@ -190,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="JSON or YAML file of settings (flags given override it)")
     p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    add_tracking_flags(p)
     add_config_flags(p, choices={"dataset": sorted(DATASETS)})
 
     p = _sub(
@@ -268,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run the tutorial's experiments and write its HTML report",
         """
         vaelab tutorial --out tutorial-out
-        vaelab tutorial --profile full --out tutorial-full""",
+        vaelab tutorial --profile full --out tutorial-full
+        vaelab tutorial --backend ray --address auto --log tensorboard --out /shared/tutorial-out""",
     )
     p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
     p.add_argument(
@@ -302,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         "train a grid of runs from a sweep file (YAML/JSON), side by side, and print one summary table",
         """
-        vaelab sweep beta.yaml --out sweeps/beta --workers 2""",
+        vaelab sweep beta.yaml --out sweeps/beta --workers 2
+        vaelab sweep beta.yaml --out /shared/sweeps/beta --backend ray --address auto --cpus-per-run 2
+        vaelab sweep beta.yaml --out sweeps/beta --log tensorboard --log mlflow""",
     )
     p.add_argument("file", help="sweep file: base (config sections), grid (SECTION.FIELD: [values]), workers")
     p.add_argument("--out", default="sweep-out", help="folder; runs go to OUT/runs/NAME (default: sweep-out)")
@@ -314,11 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_backend_flags(p)
+    add_tracking_flags(p)
     return parser
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    """What the tutorial and experiment commands share: seeds, reuse of runs, the worker pool."""
+    """What the tutorial and experiment commands share: seeds, reuse of runs, the worker pool or Ray, tracking."""
     p.add_argument(
         "--seeds",
         type=positive_int,
@@ -333,6 +363,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help=f"processes that train runs side by side (default: {DEFAULT_WORKERS}, from the cores)",
     )
     add_common(p, seed=True)
+    add_backend_flags(p)
+    add_tracking_flags(p)
 
 
 def positive_int(text: str) -> int:

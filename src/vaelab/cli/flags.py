@@ -13,6 +13,9 @@ import dataclasses
 import typing
 
 from vaelab.config import from_dict, load_file
+from vaelab.errors import ConfigError
+from vaelab.experiments.pool import RayConfig
+from vaelab.experiments.tracking import TRACKERS, TrackingConfig
 from vaelab.training.config import RunConfig
 
 SECTIONS = {f.name: f.type for f in dataclasses.fields(RunConfig)}
@@ -84,3 +87,59 @@ def add_common(parser: argparse.ArgumentParser, data_dir: bool = True, seed: boo
         parser.add_argument("--data-dir", default=None, help="folder searched first for dataset files")
     if seed:
         parser.add_argument("--seed", type=int, default=0, help="random seed for the noise this command draws")
+
+
+def add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """--backend local|ray and where and with what each run trains on Ray."""
+    group = parser.add_argument_group("where runs train")
+    group.add_argument(
+        "--backend",
+        choices=["local", "ray"],
+        default="local",
+        help="local: --workers processes on this machine (default); ray: one Ray task per run "
+        "(pip install 'vaelab[ray]')",
+    )
+    group.add_argument(
+        "--address",
+        default=None,
+        metavar="auto|HOST:PORT|local",
+        help="Ray cluster: auto (the running one), HOST:PORT, or local (a new one here); default: $RAY_ADDRESS, "
+        "else the cluster `ray start` began on this machine, else a new local one",
+    )
+    group.add_argument(
+        "--cpus-per-run", type=float, default=1.0, metavar="N", help="CPUs Ray reserves for each run (default: 1)"
+    )
+    group.add_argument(
+        "--gpus-per-run", type=float, default=0.0, metavar="G", help="GPUs Ray reserves for each run (default: 0)"
+    )
+
+
+def ray_config(args: argparse.Namespace) -> RayConfig | None:
+    """The RayConfig the flags ask for; None for the local backend (which refuses the Ray-only flags)."""
+    if args.backend != "ray":
+        given = [f for f, v in (("--address", args.address), ("--gpus-per-run", args.gpus_per_run)) if v]
+        if given or args.cpus_per_run != 1.0:
+            raise ConfigError(f"{', '.join(given) or '--cpus-per-run'} applies to --backend ray only")
+        return None
+    return RayConfig(args.address, args.cpus_per_run, args.gpus_per_run)
+
+
+def add_tracking_flags(parser: argparse.ArgumentParser) -> None:
+    """--log tensorboard|mlflow (repeatable) and where MLflow writes."""
+    group = parser.add_argument_group("experiment tracking")
+    group.add_argument(
+        "--log",
+        action="append",
+        choices=TRACKERS,
+        default=None,
+        help="stream per-epoch metrics, the config and image grids to tensorboard (RUN/tensorboard) or mlflow; "
+        "repeatable (pip install 'vaelab[tensorboard]' / 'vaelab[mlflow]')",
+    )
+    group.add_argument("--mlflow-uri", default="mlruns", help="MLflow folder or server URI (default: ./mlruns)")
+    group.add_argument("--mlflow-experiment", default="vaelab", help="MLflow experiment name (default: vaelab)")
+
+
+def tracking_config(args: argparse.Namespace) -> TrackingConfig | None:
+    if not args.log:
+        return None
+    return TrackingConfig(tuple(dict.fromkeys(args.log)), args.mlflow_uri, args.mlflow_experiment)

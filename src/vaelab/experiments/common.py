@@ -31,8 +31,9 @@ import numpy as np
 
 from vaelab.atomic import atomic_write_text
 from vaelab.config import to_dict
-from vaelab.experiments.pool import train_jobs
-from vaelab.experiments.runs import load_trained
+from vaelab.experiments.pool import RayConfig, train_jobs
+from vaelab.experiments.runs import chain_hooks, load_trained
+from vaelab.experiments.tracking import TrackingConfig, tracking_hook
 from vaelab.training.checkpoint import read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup
@@ -54,6 +55,8 @@ class Context:
     force: bool = False
     first_seed: int = 0
     workers: int = 1  # processes that train runs side by side
+    ray: RayConfig | None = None  # train the runs as tasks on a Ray cluster instead (see pool.py)
+    tracking: TrackingConfig | None = None  # stream every run's epochs to TensorBoard / MLflow
 
     @property
     def seed_list(self) -> list[int]:
@@ -107,9 +110,9 @@ def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections
 def train_groups(
     ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None, desc: str = "training"
 ) -> dict[str, list[Setup]]:
-    """Train every config not yet finished (in ctx.workers processes; an interrupted run continues from its
-    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook); `desc`
-    names the progress bar."""
+    """Train every config not yet finished (in ctx.workers processes or on Ray; an interrupted run continues
+    from its checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook);
+    `desc` names the progress bar."""
     named = {
         label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
         for label, cfgs in groups.items()
@@ -120,7 +123,8 @@ def train_groups(
             if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
                 todo.append((cfg, run_dir))
             seen.add(run_dir)
-    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook, desc=desc)
+    hook = chain_hooks(hook, tracking_hook(ctx.tracking))
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook, desc=desc, ray=ctx.ray)
     return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
 
 

@@ -1,22 +1,30 @@
-"""Train several runs at once: a local pool of worker processes, each training whole runs.
+"""Train several runs at once: a local pool of worker processes, or tasks on a Ray cluster.
 
-On a small CPU, two processes with one thread each train two small models faster than one process with
-two threads trains them one after the other (the matrices of a 784-400-20 MLP at batch 128 are too small
-to keep two threads busy; bench/sweep.py measured 1.56x). Each worker writes its own run folder; nothing is
-shared but the file system. With one worker, runs train in this process.
+This is the one place that chooses how runs are trained; sweeps, the experiments and the tutorial all
+train through `train_jobs`.
+
+Locally: on a small CPU, two processes with one thread each train two small models faster than one
+process with two threads trains them one after the other (the matrices of a 784-400-20 MLP at batch 128
+are too small to keep two threads busy; bench/sweep.py measured 1.56x). Each worker writes its own run
+folder; nothing is shared but the file system. With one worker, runs train in this process.
+
+On Ray (`ray=RayConfig(...)`): each run is one Ray task (experiments/ray_pool.py), the same work a pool
+worker does, placed by Ray anywhere in the cluster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import sys
+import time
 from pathlib import Path
 
 import torch
 
-from vaelab.config import from_dict, to_dict
-from vaelab.progress import bar
+from vaelab.config import check_range, from_dict, to_dict
+from vaelab.progress import Progress
 from vaelab.training.config import RunConfig
 
 # Two processes with one thread each trained a 6-run sweep 1.56x faster than one process with two threads
@@ -24,16 +32,45 @@ from vaelab.training.config import RunConfig
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
+@dataclasses.dataclass(frozen=True)
+class RayConfig:
+    """Where and with what each run trains on Ray."""
+
+    # None: RAY_ADDRESS, else the cluster `ray start` began on this machine, else a new local one;
+    # "auto": a running cluster (an error if none); "local": always a new one here; or HOST:PORT
+    address: str | None = None
+    cpus_per_run: float = 1.0  # CPUs Ray reserves for each run (its torch threads too)
+    gpus_per_run: float = 0.0  # GPUs Ray reserves for each run (fractions share a GPU)
+
+    def __post_init__(self):
+        check_range("--cpus-per-run", self.cpus_per_run, low=0, low_open=True)
+        check_range("--gpus-per-run", self.gpus_per_run, low=0)
+
+
 def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _train_one(job: tuple) -> str:
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One run to train, as plain picklable data: what a worker process or a Ray task receives."""
+
+    cfg: dict  # RunConfig as a dict
+    run_dir: str
+    argv: list[str]
+    fresh: bool = False
+    hook: object = None  # an EpochHook
+    quiet: bool = True
+
+
+def train_one(job: Job) -> tuple[str, float]:
+    """Train (or continue) one job's run; returns (run folder name, seconds it took)."""
     from vaelab.experiments.runs import train_or_resume
 
-    cfg_data, run_dir, argv, fresh, hook = job
-    train_or_resume(from_dict(RunConfig, cfg_data), run_dir, argv=argv, quiet=True, fresh=fresh, hook=hook)
-    return run_dir
+    started = time.perf_counter()
+    cfg = from_dict(RunConfig, job.cfg)
+    train_or_resume(cfg, job.run_dir, argv=job.argv, quiet=job.quiet, fresh=job.fresh, hook=job.hook)
+    return Path(job.run_dir).name, time.perf_counter() - started
 
 
 def train_jobs(
@@ -43,33 +80,36 @@ def train_jobs(
     argv: list[str] | None = None,
     fresh: bool = False,
     hook=None,
+    ray: RayConfig | None = None,
     desc: str = "training",
 ) -> None:
-    """Train every (config, run folder) job; in `workers` processes when there are several jobs. A folder
-    that holds an unfinished checkpoint of the same config is continued from it, unless `fresh`.
-    `argv` is the command recorded in each run's argv.txt (default: this process's command line);
-    `hook` (a picklable EpochHook, see runs.py) runs after every epoch of every job. On a terminal a bar
-    counts the finished runs, `desc` before it; elsewhere each finished run gets a line."""
+    """Train every (config, run folder) job: as Ray tasks when `ray` is given, else in `workers` local
+    processes when there are several jobs. A folder that holds an unfinished checkpoint of the same config
+    is continued from it, unless `fresh`. `argv` is the command recorded in each run's argv.txt (default:
+    this process's command line); `hook` (a picklable EpochHook, see runs.py) runs after every epoch of
+    every job. Progress (unless `quiet`): on a terminal a bar named `desc` counts the finished runs, elsewhere
+    each finished run gets a line; both estimate the time left from the finished runs' times."""
     argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
-    runs = bar(quiet=quiet, total=len(jobs), desc=desc, unit="run")
-    if workers <= 1 or len(jobs) == 1:
-        from vaelab.experiments.runs import train_or_resume
+    progress = Progress(len(jobs), slots=min(workers, len(jobs)), quiet=quiet, desc=desc)
+    payloads = [Job(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
+    if ray is not None:
+        from vaelab.experiments.ray_pool import train_on_ray
 
-        for cfg, run_dir in jobs:
-            train_or_resume(cfg, run_dir, argv=argv, quiet=quiet, fresh=fresh, hook=hook)
-            runs.update(1)
-        runs.close()
+        with progress:
+            train_on_ray(payloads, ray, progress)
+        return
+    if workers <= 1 or len(jobs) == 1:
+        progress.slots = 1
+        with progress:
+            for job in payloads:
+                progress.finished(*train_one(dataclasses.replace(job, quiet=quiet)))
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    payloads = [(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
     spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
-        for done, run_dir in enumerate(pool.imap_unordered(_train_one, payloads), start=1):
-            runs.update(1)
-            if not quiet and runs.disable:
-                print(f"  trained {Path(run_dir).name} ({done}/{len(jobs)})", file=sys.stderr)
+    with progress, spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
+        for name, seconds in pool.imap_unordered(train_one, payloads):
+            progress.finished(name, seconds)
         pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)
         pool.join()
-    runs.close()

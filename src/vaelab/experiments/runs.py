@@ -18,8 +18,44 @@ from vaelab.training.setup import Setup, build
 from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
 from vaelab.viz.grid import save_grid
 
-# An epoch hook: given the built setup and its run folder, the function fit calls after every epoch.
+# An epoch hook: given the built setup and its run folder, the function fit calls after every epoch. That
+# function may also have `close(error)`, called once training ends (error None) or fails (e.g. a tracker's).
 EpochHook = Callable[[Setup, Path], Callable[[dict], None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Hooks:
+    """Several epoch hooks as one (picklable, like each of them): their callbacks run in turn."""
+
+    hooks: tuple
+
+    def __call__(self, setup: Setup, run_dir: Path) -> Callable[[dict], None]:
+        return _Callbacks([hook(setup, run_dir) for hook in self.hooks])
+
+
+class _Callbacks:
+    def __init__(self, callbacks: list):
+        self.callbacks = callbacks
+
+    def __call__(self, record: dict) -> None:
+        for callback in self.callbacks:
+            callback(record)
+
+    def close(self, error: BaseException | None) -> None:
+        for callback in self.callbacks:
+            _close(callback, error)
+
+
+def chain_hooks(*hooks: EpochHook | None) -> EpochHook | None:
+    """One hook that runs every hook given (None for none, the hook itself for one)."""
+    present = tuple(h for h in hooks if h is not None)
+    return None if not present else present[0] if len(present) == 1 else Hooks(present)
+
+
+def _close(callback, error: BaseException | None) -> None:
+    close = getattr(callback, "close", None)
+    if close is not None:
+        close(error)
 
 
 def train_run(
@@ -50,17 +86,23 @@ def train_setup(
     if not resume and main_process:
         out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
     setup.run_dir = Path(out)
-    history = fit(
-        setup.model,
-        setup.objective,
-        setup.batches("train", shuffle=True),
-        setup.batches("val"),
-        cfg.train,
-        run_dir=out,
-        quiet=quiet,
-        resume=resume,
-        on_epoch=hook(setup, Path(out)) if hook is not None else None,
-    )
+    on_epoch = hook(setup, Path(out)) if hook is not None else None
+    try:
+        history = fit(
+            setup.model,
+            setup.objective,
+            setup.batches("train", shuffle=True),
+            setup.batches("val"),
+            cfg.train,
+            run_dir=out,
+            quiet=quiet,
+            resume=resume,
+            on_epoch=on_epoch,
+        )
+    except BaseException as error:
+        _close(on_epoch, error)
+        raise
+    _close(on_epoch, None)
     if main_process:
         write_run_figures(out, setup)
     final = history[-1] if history else (read_metrics(out) or [{}])[-1]

@@ -1,4 +1,4 @@
-"""Sweeps as data: a grid of settings over a base config, trained by a local pool of worker processes.
+"""Sweeps as data: a grid of settings over a base config, trained by a local pool of worker processes or on Ray.
 
 A sweep file (YAML or JSON):
 
@@ -27,7 +27,8 @@ from vaelab.atomic import atomic_write_text
 from vaelab.config import from_dict, load_file, to_dict, unknown_key_error
 from vaelab.errors import ConfigError
 from vaelab.experiments.common import finished_with
-from vaelab.experiments.pool import DEFAULT_WORKERS, train_jobs
+from vaelab.experiments.pool import DEFAULT_WORKERS, RayConfig, train_jobs
+from vaelab.experiments.tracking import TrackingConfig, tracking_hook
 from vaelab.training.config import RunConfig
 from vaelab.training.run_dir import read_metrics
 
@@ -90,21 +91,30 @@ def run_name(point: dict) -> str:
 
 
 def run_sweep(
-    path: str | Path, out: str | Path, workers: int | None = None, force: bool = False, quiet: bool = False
+    path: str | Path,
+    out: str | Path,
+    workers: int | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    ray: RayConfig | None = None,
+    tracking: TrackingConfig | None = None,
 ) -> dict:
-    """Train every grid point not yet finished, then evaluate all; returns the summary (also OUT/summary.json)."""
+    """Train every grid point not yet finished (in local workers, or as Ray tasks when `ray` is given;
+    streaming to the trackers of `tracking`), then evaluate all; returns the summary (also OUT/summary.json)."""
     from vaelab.experiments.evaluate import evaluate_run
 
     spec = read_sweep(path)
     points = expand(spec)
     workers = workers or int(spec.get("workers", DEFAULT_WORKERS))
+    hook = tracking_hook(tracking)  # refuses a tracker that is not installed before anything trains
     out = Path(out)
     todo = [
         (cfg, out / "runs" / name) for name, _, cfg in points if force or not finished_with(out / "runs" / name, cfg)
     ]
     if not quiet:
-        print(f"sweep: {len(points)} runs, {len(points) - len(todo)} already finished, {workers} worker(s)")
-    train_jobs(todo, workers, quiet, argv=["vaelab", "sweep", str(path)])
+        where = "on Ray" if ray is not None else f"{workers} worker(s)"
+        print(f"sweep: {len(points)} runs, {len(points) - len(todo)} already finished, {where}")
+    train_jobs(todo, workers, quiet, argv=["vaelab", "sweep", str(path)], hook=hook, ray=ray)
     rows = []
     for name, point, _ in points:
         run_dir = out / "runs" / name
@@ -114,7 +124,8 @@ def run_sweep(
         rows.append({"run": name, **point, "test_loss": loss, "train_seconds": round(seconds, 2)})
     summary = {
         "sweep": str(path),
-        "workers": workers,
+        "backend": "ray" if ray is not None else "local",
+        "workers": None if ray is not None else workers,
         "trained": len(todo),
         "runs": rows,
         "configs": {name: to_dict(cfg) for name, _, cfg in points},

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from vaelab.experiments import runner
 from vaelab.experiments.common import Context
+from vaelab.experiments.pool import RayConfig
 from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
+from vaelab.experiments.tracking import TrackingConfig
 from vaelab.report.html import write_report
 
 SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
@@ -29,8 +31,11 @@ def run_tutorial(
     seeds: int | None = None,
     only: list[str] | None = None,
     workers: int = 1,
+    ray: RayConfig | None = None,
+    tracking: TrackingConfig | None = None,
 ) -> Path:
-    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html."""
+    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html; their runs train
+    in `workers` local processes, or on Ray when `ray` is given, streaming to the trackers of `tracking`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = Context(
@@ -43,6 +48,8 @@ def run_tutorial(
         force=force,
         first_seed=seed,
         workers=workers,
+        ray=ray,
+        tracking=tracking,
     )
     names = [n for n in EXPERIMENTS if not only or n in only]
     jobs = [(name, ctx) for name in names]

@@ -1,0 +1,154 @@
+"""--log tensorboard / --log mlflow: what a run streams is read back with the libraries' own readers
+(TensorBoard's EventAccumulator, mlflow.search_runs), never by grepping their files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+
+from vaelab.cli import main
+from vaelab.config import from_dict
+from vaelab.errors import VaelabError
+from vaelab.experiments import tracking
+from vaelab.experiments.runs import chain_hooks, resume_run, train_run
+from vaelab.experiments.tracking import Tracking, TrackingConfig, tracking_hook
+from vaelab.training.config import RunConfig
+from vaelab.training.setup import build
+from vaelab.training.trainer import Interrupted
+
+from .extras import need
+
+ARGS = ["--dataset", "digits", "--val-size", "100", "--hidden", "32", "--latent-dim", "2", "--batch-size", "256"]
+CONFIG = {
+    "data": {"dataset": "digits", "val_size": 100},
+    "model": {"hidden": [32], "latent_dim": 2},
+    "train": {"epochs": 3, "batch_size": 256},
+}
+
+
+def metrics(run_dir) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def events(run_dir):
+    need("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"scalars": 0, "images": 0})
+    acc.Reload()
+    return acc
+
+
+def mlflow_runs(uri: str, experiment: str = "vaelab") -> list:
+    need("mlflow")
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    return mlflow.search_runs(experiment_names=[experiment], output_format="list")
+
+
+def history(uri: str, run_id: str, key: str) -> list[tuple[int, float]]:
+    from mlflow import MlflowClient
+
+    return [(m.step, m.value) for m in MlflowClient(uri).get_metric_history(run_id, key)]
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory):
+    """One 2-epoch run streamed to both trackers, and the same run without them."""
+    need("tensorboard"), need("mlflow")
+    root = tmp_path_factory.mktemp("tracked")
+    uri = (root / "mlruns").as_uri()
+    both = ["--log", "tensorboard", "--log", "mlflow", "--mlflow-uri", str(root / "mlruns")]
+    assert main(["train", *ARGS, "--epochs", "2", "--out", str(root / "run"), "--quiet", *both]) == 0
+    assert main(["train", *ARGS, "--epochs", "2", "--out", str(root / "plain"), "--quiet"]) == 0
+    return root, uri
+
+
+def test_tensorboard_holds_every_epoch_the_images_and_the_config(logged):
+    root, _ = logged
+    acc, written = events(root / "run"), metrics(root / "run")
+    assert [(s.step, s.value) for s in acc.Scalars("train/loss")] == [
+        (r["epoch"], pytest.approx(r["loss"])) for r in written
+    ]
+    assert [s.value for s in acc.Scalars("val/kl")] == [pytest.approx(r["val_kl"]) for r in written]
+    assert {"train/kl_weight", "train/seconds", "train/lr", "val/seconds"} <= set(acc.Tags()["scalars"])
+    for tag in ("reconstructions", "samples"):
+        assert [i.step for i in acc.Images(tag)] == [1, 2] and acc.Images(tag)[0].width > 0
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    content = acc.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    hparams = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info.hparams
+    assert hparams["model.latent_dim"].number_value == 2 and hparams["data.dataset"].string_value == "digits"
+
+
+def test_mlflow_holds_params_per_epoch_metrics_and_image_artifacts(logged):
+    root, uri = logged
+    [run] = mlflow_runs(uri)
+    written = metrics(root / "run")
+    assert run.info.run_name == "run" and run.info.status == "FINISHED"
+    assert run.data.params["model.latent_dim"] == "2" and run.data.params["objective.beta"] == "1.0"
+    assert history(uri, run.info.run_id, "train/loss") == [(r["epoch"], pytest.approx(r["loss"])) for r in written]
+    assert history(uri, run.info.run_id, "val/loss")[-1][1] == pytest.approx(written[-1]["val_loss"])
+    from mlflow import MlflowClient
+
+    files = [f.path for f in MlflowClient(uri).list_artifacts(run.info.run_id, "samples")]
+    assert files == ["samples/epoch001.png", "samples/epoch002.png"]
+
+
+def test_logging_leaves_training_unchanged(logged):
+    root, _ = logged
+    drop = ("seconds", "val_seconds")
+    strip = [{k: v for k, v in r.items() if k not in drop} for r in metrics(root / "run")]
+    assert strip == [{k: v for k, v in r.items() if k not in drop} for r in metrics(root / "plain")]
+
+
+class StopAfterFirstEpoch:
+    """An epoch hook that presses Ctrl-C at the end of epoch 1: the loop checkpoints that epoch, stops at the
+    next step with a checkpoint and raises Interrupted, as `vaelab train` does on a real Ctrl-C."""
+
+    def __call__(self, setup, run_dir):
+        def on_epoch(record):
+            if record["epoch"] == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        return on_epoch
+
+
+def test_a_resumed_run_continues_the_same_logs(tmp_path):
+    cfg = TrackingConfig(("tensorboard", "mlflow"), str(tmp_path / "mlruns"), "resume")
+    run_dir = tmp_path / "run"
+    hook = chain_hooks(tracking_hook(cfg), StopAfterFirstEpoch())
+    with pytest.raises(Interrupted):
+        train_run(from_dict(RunConfig, CONFIG), run_dir, quiet=True, hook=hook)
+    uri = cfg.resolved().mlflow_uri
+    [run] = mlflow_runs(uri, "resume")
+    assert run.info.status == "KILLED" and history(uri, run.info.run_id, "train/loss")[0][0] == 1
+    resume_run(run_dir, quiet=True, hook=tracking_hook(cfg))
+    [again] = mlflow_runs(uri, "resume")  # the same MLflow run, continued
+    assert again.info.run_id == run.info.run_id and again.info.status == "FINISHED"
+    assert [step for step, _ in history(uri, run.info.run_id, "train/loss")] == [1, 2, 3]
+    assert [s.step for s in events(run_dir).Scalars("train/loss")] == [1, 2, 3]
+
+
+def test_only_rank_zero_logs(tmp_path, monkeypatch):
+    setup = build(from_dict(RunConfig, CONFIG))
+    monkeypatch.setattr(tracking.distributed, "is_main", lambda: False)
+    logger = Tracking(TrackingConfig(("tensorboard", "mlflow"), (tmp_path / "mlruns").as_uri()))(setup, tmp_path)
+    logger({"epoch": 1, "loss": 1.0})
+    logger.close(None)
+    assert logger.sinks == [] and list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_tracker_is_one_line_before_anything_trains(tmp_path, monkeypatch, capsys):
+    real = tracking.importlib.util.find_spec
+    monkeypatch.setattr(tracking.importlib.util, "find_spec", lambda name: None if name == "mlflow" else real(name))
+    with pytest.raises(VaelabError, match=r"pip install 'vaelab\[mlflow\]'"):
+        tracking_hook(TrackingConfig(("mlflow",)))
+    assert main(["train", *ARGS, "--out", str(tmp_path / "run"), "--log", "mlflow"]) == 1
+    assert "pip install 'vaelab[mlflow]'" in capsys.readouterr().err and not (tmp_path / "run").exists()
+    with pytest.raises(SystemExit, match="2"):  # not a tracker: argparse's usage error
+        main(["train", *ARGS, "--out", str(tmp_path / "run"), "--log", "wandb"])
