@@ -31,12 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, SMOKE_OUT, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
+from vaelab.experiments.claims import settles_at  # noqa: E402
 from vaelab.experiments.common import finished_with  # noqa: E402
 from vaelab.experiments.disentangle_scores import (  # noqa: E402
     PROTOCOLS,
     CurveScorer,
     curve_bands,
     log_spaced_epochs,
+    paired_curve,
     read_curve,
 )
 from vaelab.experiments.pool import train_jobs  # noqa: E402
@@ -107,6 +109,25 @@ def collect(jobs, epochs: tuple[int, ...]) -> dict:
     return {"runs": runs, "points": points, "points_planned": len(jobs) * len(epochs)}
 
 
+# C7's paired effects, read off the curves as the tutorial judges them (beta 4 - beta 1, and beta 16 - beta 1
+# shown beside): where each settles (claims.settles_at) sets how long beta-disentangle must train.
+PAIRS = {"beta 4 - beta 1": ("beta 4", "beta 1"), "beta 16 - beta 1": ("beta 16", "beta 1")}
+C7_MIN_EFFECT = {"mig": 0.05, "factor_vae": 0.05}  # the tutorial's smallest effects that matter
+
+
+def settling(runs: list[dict]) -> dict:
+    """{pair: {metric: {"images", "verdict", "curve": {images: [per-seed effect]}}}}: where each paired effect's
+    verdict by the tutorial's rule stops changing (images None: not settled at the last point)."""
+    out = {}
+    for pair, (arm, base) in PAIRS.items():
+        out[pair] = {}
+        for key, m in C7_MIN_EFFECT.items():
+            curve = paired_curve(runs, key, arm, base)
+            images, verdict = settles_at(curve, direction=+1, min_effect=m)
+            out[pair][key] = {"images": images, "verdict": verdict, "curve": {str(k): v for k, v in curve.items()}}
+    return out
+
+
 def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
     data = collect(jobs, args.score_epochs)
     payload = {
@@ -120,6 +141,7 @@ def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
         "anchors": ANCHORS,
         "seconds_this_session": round(time.perf_counter() - started, 1),
         "complete": final and data["points"] == data["points_planned"],
+        "settling": settling(data["runs"]),
         **data,
     }
     name = "disentangle-curve" if not args.smoke else "disentangle-curve-smoke"
@@ -205,6 +227,10 @@ def main() -> None:
                 f"  {METRICS[key]:<16} {model:<28} at {c['x'][-1]:>9,} images: {c['mean'][-1]:.3f} "
                 f"[{c['low'][-1]:.3f}, {c['high'][-1]:.3f}] (n = {c['n'][-1]})"
             )
+    for pair, by_metric in data["settling"].items():
+        for key, st in by_metric.items():
+            where = f"settles from {st['images']:,} images ({st['verdict']})" if st["images"] else "has not settled"
+            print(f"  {pair}, {METRICS[key]}: {where}")
 
 
 if __name__ == "__main__":

@@ -72,3 +72,11 @@ def test_shutdown_leaves_the_process_group(wait):
     distributed.shutdown(wait=wait)
     assert not dist.is_initialized()
     distributed.shutdown()  # outside a group: nothing to do, no error
+
+
+@pytest.mark.parametrize("world", ["1", "2"])
+def test_exit_process_keeps_the_code_and_the_buffered_output(world):
+    code = "from vaelab.training.distributed import exit_process\nprint('written', end='')\nexit_process(3)"
+    env = {**__import__("os").environ, "WORLD_SIZE": world}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 3 and done.stdout == "written"  # os._exit under torchrun, flushed first

@@ -1,7 +1,6 @@
 """`python -m vaelab` (and `torchrun -m vaelab`) runs the CLI."""
 
-import sys
-
 from vaelab.cli import main
+from vaelab.training.distributed import exit_process
 
-sys.exit(main())
+exit_process(main())

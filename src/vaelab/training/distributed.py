@@ -10,6 +10,7 @@ torchrun's rendezvous flags (--nnodes, --node_rank, --rdzv_endpoint); see the RE
 from __future__ import annotations
 
 import os
+import sys
 
 import torch
 import torch.distributed as dist
@@ -50,6 +51,18 @@ def shutdown(wait: bool = True) -> None:
     if wait and dist.get_world_size() > 1:
         dist.barrier()
     dist.destroy_process_group()
+
+
+def exit_process(code: int) -> None:
+    """End this process with `code`. Under torchrun (WORLD_SIZE > 1): flush Python's streams and leave by
+    os._exit, skipping C++ static teardown, where c10d/gloo threads still alive can abort the process
+    ("terminate called without an active exception", SIGABRT) even after `shutdown`: a rank that aborts at
+    exit fails the whole torchrun job after its work is done and saved. Elsewhere: sys.exit(code)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def local_device() -> torch.device | None:
