@@ -142,4 +142,5 @@ EXPERIMENT = Experiment(
     tables=tables,
     prepare=prepare,
     extra=lambda t: {"sharpness_real": t.shared["sharpness_real"]},
+    needs_labels=True,
 )

@@ -85,4 +85,5 @@ EXPERIMENT = Experiment(
     figures=figures,
     tables=tables,
     prepare=lambda ctx, runs: ctx.profile,
+    needs_labels=True,
 )

@@ -31,6 +31,8 @@ import numpy as np
 
 from vaelab.atomic import atomic_write_text
 from vaelab.config import to_dict
+from vaelab.data import ImageDataset, load_data
+from vaelab.data.registry import is_path
 from vaelab.experiments.pool import train_jobs
 from vaelab.experiments.runs import load_trained
 from vaelab.training.checkpoint import read_state
@@ -54,6 +56,7 @@ class Context:
     force: bool = False
     first_seed: int = 0
     workers: int = 1  # processes that train runs side by side
+    image_size: tuple[int, ...] = ()  # your own folder of images: resize them (data.image_size)
 
     @property
     def seed_list(self) -> list[int]:
@@ -67,8 +70,17 @@ class Context:
         return classifier_for(dataset, device, self.out, epochs=epochs, limit=limit)
 
     def slug(self, name: str) -> str:
-        """An experiment's folder name: NAME on MNIST, NAME-DATASET on any other dataset."""
-        return name if self.dataset == "mnist" else f"{name}-{self.dataset}"
+        """An experiment's folder name: NAME on MNIST, NAME-DATASET on any other dataset (your own data: the
+        file or folder's name)."""
+        return name if self.dataset == "mnist" else f"{name}-{self.dataset_label}"
+
+    @property
+    def dataset_label(self) -> str:
+        return Path(self.dataset).expanduser().resolve().stem if is_path(self.dataset) else self.dataset
+
+    def data(self) -> ImageDataset:
+        """The context's dataset, loaded (built-in sets and your own are cached per process)."""
+        return load_data(run_config(self).data)
 
     def folder(self, name: str) -> Path:
         path = Path(self.out) / self.slug(name)
@@ -86,7 +98,7 @@ def run_config(ctx: Context, **sections) -> RunConfig:
     e.g. run_config(ctx, model={"latent_dim": 2}, train={"epochs": 5, "seed": 1})."""
     from vaelab.config import from_dict
 
-    data = {"dataset": ctx.dataset, "data_dir": ctx.data_dir, **sections.pop("data", {})}
+    data = {"dataset": ctx.dataset, "data_dir": ctx.data_dir, "image_size": ctx.image_size, **sections.pop("data", {})}
     return from_dict(RunConfig, {"data": data, **sections})
 
 
@@ -174,7 +186,7 @@ def write_results(ctx: Context, name: str, title: str, payload: dict, started: f
     results = {
         "name": ctx.slug(name),
         "experiment": name,
-        "title": title if ctx.dataset == "mnist" else f"{title} ({ctx.dataset})",
+        "title": title if ctx.dataset == "mnist" else f"{title} ({ctx.dataset_label})",
         "profile": ctx.profile,
         "seeds": ctx.seeds,
         "dataset": ctx.dataset,

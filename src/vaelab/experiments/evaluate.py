@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.data.files import cache_dir
+from vaelab.errors import DataError
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation.feature_classifier import classifier_for
 from vaelab.experiments.latents import encode_split
 from vaelab.experiments.measures import aggregate_posterior_gap, latent_quality, sample_quality, test_nll
 from vaelab.experiments.runs import evaluate_setup, load_trained
+from vaelab.training.setup import Setup
 from vaelab.training.trainer import EVAL_SEED
 
 
@@ -31,7 +33,26 @@ def evaluate_run(
     the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
     dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
     setup = load_trained(run_dir, data_dir)
-    result = {"run": str(run_dir), **evaluate_setup(setup, split, seed)}
+    return evaluate_loaded(setup, split, seed, nll_samples, nll_images, latent, probes, samples)
+
+
+def evaluate_loaded(
+    setup: Setup,
+    split: str = "test",
+    seed: int = EVAL_SEED,
+    nll_samples: int = 0,
+    nll_images: int | None = None,
+    latent: bool = False,
+    probes: bool = False,
+    samples: bool = False,
+) -> dict:
+    """evaluate_run on a run already loaded (vaelab.Run.evaluate): the same dict."""
+    if (probes or samples) and not setup.dataset.labelled:
+        raise DataError(
+            f"probes and sample quality need labelled data, and {setup.dataset.source} has no labels: put the "
+            "images in class subfolders, or save labels y beside x"
+        )
+    result = {"run": str(setup.run_dir), **evaluate_setup(setup, split, seed)}
     is_vae = setup.cfg.model.kind == "vae"
     timings = {}
     if nll_samples and is_vae:

@@ -120,4 +120,5 @@ EXPERIMENT = Experiment(
     claims=lambda ctx: CLAIMS,
     figures=figures,
     prepare=prepare,
+    needs_labels=True,
 )

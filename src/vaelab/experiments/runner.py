@@ -23,9 +23,12 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from vaelab.errors import DataError
 from vaelab.experiments.claims import Claim, judge
 from vaelab.experiments.common import Context, aggregate, fmt, group_configs, train_groups, write_results
 from vaelab.training.setup import Setup
+
+UNLABELLED_OK = ("generation", "kl-annealing", "sparsity", "denoising")  # the tutorial's, on data without labels
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Experiment:
     seeds: dict[str, int] = field(default_factory=dict)  # this experiment's seeds by profile, if not the default
     dataset: str | None = None  # a fixed dataset (dSprites), else the context's
     extra: Callable[[Trained], dict] | None = None  # more keys for results.json
+    needs_labels: bool = False  # its measures use class labels (probes, clusters, a classifier's features)
 
 
 def context_for(experiment: Experiment, ctx: Context) -> Context:
@@ -99,9 +103,20 @@ def measures_table(trained: Trained, title: str = "Per arm, mean ± std over see
     return [{"title": title, "columns": ["measure", *arms], "rows": rows}]
 
 
+def check_labels(experiment: Experiment, ctx: Context) -> None:
+    """Refuse, before anything is trained or written, an experiment that needs labels on data without them."""
+    if experiment.needs_labels and not ctx.data().labelled:
+        raise DataError(
+            f"experiment {experiment.name} needs labelled data (its measures use the classes), and {ctx.dataset} "
+            "has no labels: put the images in class subfolders, or save labels y beside x; "
+            f"experiments that run without labels: {', '.join(UNLABELLED_OK)}"
+        )
+
+
 def run(experiment: Experiment, ctx: Context) -> dict:
     started = time.perf_counter()
     ctx = context_for(experiment, ctx)
+    check_labels(experiment, ctx)
     folder = ctx.folder(experiment.name)
     arms = experiment.arms(ctx)
     runs = train_arms(ctx, arms)
