@@ -156,17 +156,15 @@ def experiment(
     recomputes the measures, tables, claims and figures from the same models."""
     import json
 
-    from vaelab.experiments.common import Context
-    from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
-    from vaelab.experiments.tutorial import run_experiment
+    from vaelab.experiments.registry import EXPERIMENTS
+    from vaelab.experiments.tutorial import make_context, run_experiment
 
     if name not in EXPERIMENTS:
         raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    ctx = Context(
-        out=Path(out),
-        profile=profile,
-        seeds=seeds or DEFAULT_SEEDS[profile],
-        seeds_given=seeds is not None,
+    ctx = make_context(
+        out,
+        profile,
+        seeds,
         dataset=dataset,
         data_dir=data_dir,
         quiet=quiet,

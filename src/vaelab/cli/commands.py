@@ -115,19 +115,18 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
         workers=args.workers,
     )
     print(f"tutorial written: {page}")
+    if (Path(page).parent / "tutorial.ipynb").exists():
+        print(f"notebook: {Path(page).parent / 'tutorial.ipynb'}")
     return 0
 
 
 def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.common import Context
-    from vaelab.experiments.registry import DEFAULT_SEEDS
-    from vaelab.experiments.tutorial import run_experiment
+    from vaelab.experiments.tutorial import make_context, run_experiment
 
-    ctx = Context(
-        out=Path(args.out),
-        profile=args.profile,
-        seeds=args.seeds or DEFAULT_SEEDS[args.profile],
-        seeds_given=args.seeds is not None,
+    ctx = make_context(
+        args.out,
+        args.profile,
+        args.seeds,
         dataset=args.dataset,
         data_dir=args.data_dir,
         quiet=args.quiet,

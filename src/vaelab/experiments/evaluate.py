@@ -18,22 +18,9 @@ from vaelab.training.setup import Setup
 from vaelab.training.trainer import EVAL_SEED
 
 
-def evaluate_run(
-    run_dir: str | Path,
-    data_dir: str | None = None,
-    split: str = "test",
-    seed: int = EVAL_SEED,
-    nll_samples: int = 0,
-    nll_images: int | None = None,
-    latent: bool = False,
-    probes: bool = False,
-    samples: bool = False,
-) -> dict:
-    """Always: the objective's terms (for a VAE the negative ELBO) in nats per image. With flags:
-    the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
-    dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
-    setup = load_trained(run_dir, data_dir)
-    return evaluate_loaded(setup, split, seed, nll_samples, nll_images, latent, probes, samples)
+def evaluate_run(run_dir: str | Path, data_dir: str | None = None, **options) -> dict:
+    """`vaelab evaluate RUN`: evaluate_loaded (the `options`) on the run in `run_dir`."""
+    return evaluate_loaded(load_trained(run_dir, data_dir), **options)
 
 
 def evaluate_loaded(
@@ -46,7 +33,9 @@ def evaluate_loaded(
     probes: bool = False,
     samples: bool = False,
 ) -> dict:
-    """evaluate_run on a run already loaded (vaelab.Run.evaluate): the same dict."""
+    """Always: the objective's terms (for a VAE the negative ELBO) in nats per image. With flags:
+    the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
+    dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
     if (probes or samples) and not setup.dataset.labelled:
         raise DataError(
             f"probes and sample quality need labelled data, and {setup.dataset.source} has no labels: put the "

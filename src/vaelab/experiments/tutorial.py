@@ -11,12 +11,25 @@ from vaelab.experiments import runner
 from vaelab.experiments.common import Context
 from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
 from vaelab.report.html import write_report
+from vaelab.report.notebook import write_notebook
 
 SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
 
 
 def run_experiment(name: str, ctx: Context) -> Path:
     return runner.run(EXPERIMENTS[name], ctx)["path"]
+
+
+def make_context(out: str | Path, profile: str = "quick", seeds: int | None = None, **fields) -> Context:
+    """Where and how experiments run: the profile's seed count unless `seeds` is given; `fields` are the
+    other fields of Context (dataset, data_dir, first_seed, workers, ...)."""
+    return Context(
+        out=Path(out),
+        profile=profile,
+        seeds=seeds or DEFAULT_SEEDS[profile],
+        seeds_given=seeds is not None,
+        **fields,
+    )
 
 
 def run_tutorial(
@@ -30,19 +43,12 @@ def run_tutorial(
     only: list[str] | None = None,
     workers: int = 1,
 ) -> Path:
-    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html."""
+    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html (and
+    out/tutorial.ipynb, when nbformat is installed)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = Context(
-        out=out,
-        profile=profile,
-        seeds=seeds or DEFAULT_SEEDS[profile],
-        seeds_given=seeds is not None,
-        data_dir=data_dir,
-        quiet=quiet,
-        force=force,
-        first_seed=seed,
-        workers=workers,
+    ctx = make_context(
+        out, profile, seeds, data_dir=data_dir, quiet=quiet, force=force, first_seed=seed, workers=workers
     )
     names = [n for n in EXPERIMENTS if not only or n in only]
     jobs = [(name, ctx) for name in names]
@@ -61,4 +67,7 @@ def run_tutorial(
         run_experiment(name, job_ctx)
     total = time.perf_counter() - started
     info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(jobs), "minutes": round(total / 60, 1)}
-    return write_report(out, info)
+    page = write_report(out, info)
+    if write_notebook(out, profile, seeds, seed) is None and not quiet:
+        print("vaelab: tutorial.ipynb not written: pip install 'vaelab[notebook]' for it", file=sys.stderr)
+    return page
