@@ -156,6 +156,9 @@ def test_experiments_that_need_labels_say_so_and_the_others_run(tmp_path, capsys
     args = ["--dataset", str(data), "--profile", "tiny", "--seeds", "1", "--workers", "1", "--out", str(out), "--quiet"]
     assert main(["experiment", "clusters", *args]) == 1
     assert "experiment clusters needs labelled data" in capsys.readouterr().err and not out.exists()
+    bad = ["--dataset", str(tmp_path / "missing.npz"), *args[2:]]
+    assert main(["experiment", "sparsity", *bad]) == 1  # bad data: refused before anything is written
+    assert "no such file or folder" in capsys.readouterr().err and not out.exists()
     assert main(["experiment", "generation", *args]) == 0  # figures without labels: one colour, any pairs
     results = json.loads((out / "generation-plain" / "results.json").read_text())
     assert results["dataset"] == str(data) and (out / "generation-plain" / "latent-2d.png").exists()

@@ -103,9 +103,11 @@ def measures_table(trained: Trained, title: str = "Per arm, mean ± std over see
     return [{"title": title, "columns": ["measure", *arms], "rows": rows}]
 
 
-def check_labels(experiment: Experiment, ctx: Context) -> None:
-    """Refuse, before anything is trained or written, an experiment that needs labels on data without them."""
-    if experiment.needs_labels and not ctx.data().labelled:
+def check_data(experiment: Experiment, ctx: Context) -> None:
+    """Read the data before anything is trained or written: bad data are refused first, and so is an
+    experiment that needs labels on data without them."""
+    data = ctx.data()
+    if experiment.needs_labels and not data.labelled:
         raise DataError(
             f"experiment {experiment.name} needs labelled data (its measures use the classes), and {ctx.dataset} "
             "has no labels: put the images in class subfolders, or save labels y beside x; "
@@ -116,7 +118,7 @@ def check_labels(experiment: Experiment, ctx: Context) -> None:
 def run(experiment: Experiment, ctx: Context) -> dict:
     started = time.perf_counter()
     ctx = context_for(experiment, ctx)
-    check_labels(experiment, ctx)
+    check_data(experiment, ctx)
     folder = ctx.folder(experiment.name)
     arms = experiment.arms(ctx)
     runs = train_arms(ctx, arms)

@@ -23,9 +23,13 @@ claims and figures from them; change a setting (the profile, the seeds, the data
 vaelab trains what the new setting needs first. The next cell sets where the runs are and how they were run.
 """
 
-SETUP = """import vaelab
+SETUP = """import warnings
 from pathlib import Path
+
+import vaelab
 from vaelab.report.notebook import show, show_images
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # progress bars are off in notebooks
 
 OUT = Path(".")  # the folder vaelab tutorial wrote, where this notebook sits
 PROFILE = {profile!r}  # tiny, quick or full
