@@ -122,24 +122,35 @@ def _interrupt_after_first_epoch(monkeypatch):
     monkeypatch.setattr(trainer.Loop, "end_epoch", end_epoch)
 
 
-def test_data_in_memory_train_evaluate_sample_and_resume_bitwise(tmp_path, monkeypatch):
+@pytest.mark.parametrize("form", ["array", "npz"])
+def test_own_data_train_evaluate_sample_and_resume_bitwise(tmp_path, monkeypatch, form):
     x = load_dataset("digits").train_images[:400].numpy()  # (400, 1, 8, 8) uint8
+    npz = tmp_path / "digits.npz"
+    np.savez(npz, x=x)
+    data, again = (x, {"dataset": x}) if form == "array" else (str(npz), {})
     settings = {**SMALL, "epochs": 2, "val_size": 40}
-    whole = vaelab.train(dataset=x, out=tmp_path / "whole", **settings)
+    whole = vaelab.train(dataset=data, out=tmp_path / "whole", **settings)
     with monkeypatch.context() as m:
         _interrupt_after_first_epoch(m)
         with pytest.raises(KeyboardInterrupt):
-            vaelab.train(dataset=x, out=tmp_path / "cut", **settings)
-    with pytest.raises(DataError, match="pass them again with dataset="):
-        vaelab.resume(tmp_path / "cut")
-    with pytest.raises(DataError, match="the data changed since"):
-        vaelab.resume(tmp_path / "cut", dataset=x[::-1].copy())
-    resumed = vaelab.resume(tmp_path / "cut", dataset=x, quiet=True)
+            vaelab.train(dataset=data, out=tmp_path / "cut", **settings)
+    if form == "array":
+        with pytest.raises(DataError, match="pass them again with dataset="):
+            vaelab.resume(tmp_path / "cut")
+        with pytest.raises(DataError, match="the data changed since"):
+            vaelab.resume(tmp_path / "cut", dataset=x[::-1].copy())
+    else:
+        np.savez(npz, x=x[::-1])
+        with pytest.raises(DataError, match=r"the data changed since .*digits.npz had sha256"):
+            vaelab.resume(tmp_path / "cut")
+        np.savez(npz, x=x)
+    resumed = vaelab.resume(tmp_path / "cut", quiet=True, **again)
     for name, tensor in whole.model.state_dict().items():
         assert torch.equal(tensor, resumed.model.state_dict()[name]), name
     assert resumed.evaluate() == {**whole.evaluate(), "run": str(tmp_path / "cut")}
-    assert resumed.sample(4).shape == (4, 1, 8, 8)
-    assert json.loads((tmp_path / "cut" / "data.json").read_text())["source"] == "in memory: a numpy array"
+    assert torch.equal(resumed.sample(4), whole.sample(4))
+    source = json.loads((tmp_path / "cut" / "data.json").read_text())["source"]
+    assert source == ("in memory: a numpy array" if form == "array" else str(npz))
 
 
 def test_a_folder_resumes_from_the_cli_and_refuses_changed_files(tmp_path, monkeypatch, capsys):
