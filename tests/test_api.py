@@ -166,3 +166,15 @@ def test_a_folder_resumes_from_the_cli_and_refuses_changed_files(tmp_path, monke
     write_images(tmp_path / "pets", n=30)  # the same images again
     assert main(["train", "--resume", str(tmp_path / "run")]) == 0
     assert [m["epoch"] for m in vaelab.load(tmp_path / "run").metrics] == [1, 2]
+
+
+def test_an_image_dataset_passes_as_it_is_and_force_forgets_old_data(tmp_path):
+    digits = load_dataset("digits")
+    run = vaelab.train(dataset=digits, out=tmp_path / "run", **SMALL)
+    assert len(run.dataset.test_images) == 297  # its own test set kept
+    assert vaelab.load(tmp_path / "run", dataset=digits).evaluate() == run.evaluate()
+    with pytest.raises(DataError, match="pass them again with dataset="):
+        vaelab.load(tmp_path / "run")
+    vaelab.train(dataset="digits", out=tmp_path / "run", force=True, **SMALL)
+    assert not (tmp_path / "run" / "data.json").exists()
+    assert vaelab.load(tmp_path / "run").config.data.dataset == "digits"

@@ -47,10 +47,13 @@ def _base(config: Config) -> RunConfig:
 
 def _in_memory(data: Any, cfg: RunConfig) -> ImageDataset:
     dataset = from_memory(data, cfg.data.test_fraction)
-    if not dataset.digest:  # an ImageDataset passed as it is: its digest over both splits
+    if dataset.name != IN_MEMORY:  # an ImageDataset passed as it is: its splits kept, digested together
         images = torch.cat([dataset.train_images, dataset.test_images])
         labels = torch.cat([dataset.train_labels, dataset.test_labels])
-        dataset = dataclasses.replace(dataset, digest=digest(images, labels, dataset.classes))
+        source = f"in memory: an ImageDataset ({dataset.name})"
+        dataset = dataclasses.replace(
+            dataset, name=IN_MEMORY, source=source, digest=digest(images, labels, dataset.classes)
+        )
     return dataset
 
 

@@ -25,6 +25,7 @@ import torch
 from vaelab import __version__
 from vaelab.atomic import atomic_write_text
 from vaelab.config import from_dict, to_dict
+from vaelab.data.arrays import IN_MEMORY
 from vaelab.data.dataset import ImageDataset
 from vaelab.errors import CheckpointError, DataError, VaelabError
 from vaelab.training.config import RunConfig
@@ -113,10 +114,11 @@ def read_metrics(path: str | Path) -> list[dict]:
 def record_data(path: str | Path, dataset: ImageDataset) -> None:
     """RUN/data.json for your own data (built-in sets are found by name): where and what they were."""
     if not dataset.digest:
+        (Path(path) / "data.json").unlink(missing_ok=True)  # a run overwritten (--force) on a built-in set
         return
     record = {
         "source": dataset.source,
-        "path": None if dataset.source.startswith("in memory") else dataset.source,
+        "path": None if dataset.name == IN_MEMORY else dataset.source,
         "sha256": dataset.digest,
         "images": len(dataset.train_images) + len(dataset.test_images),
         "image_shape": list(dataset.image_shape),
