@@ -37,6 +37,13 @@ def claims_of(folder: Path) -> dict[str, dict]:
     return out
 
 
+def claim_order(claim_id: str) -> tuple:
+    """C1 < C2 < ... < C6a < C6b < ... < C9b; a dataset suffix sorts after the MNIST claim."""
+    head, _, rest = claim_id[1:].partition(" ")
+    digits = "".join(ch for ch in head if ch.isdigit())
+    return int(digits), head[len(digits) :], rest
+
+
 def cell(c: dict | None) -> str:
     """The verdict and the first deciding effect's estimate [95% CI]."""
     if c is None:
@@ -48,7 +55,7 @@ def cell(c: dict | None) -> str:
 
 
 def compare(sets: dict[int, dict[str, dict]], full: dict[str, dict] | None) -> dict:
-    ids = [i for i in next(iter(sets.values())) if all(i in s for s in sets.values())]
+    ids = sorted((i for i in next(iter(sets.values())) if all(i in s for s in sets.values())), key=claim_order)
     rows, agree, opposite, full_clash = [], 0, [], []
     for i in ids:
         verdicts = [s[i]["verdict"] for s in sets.values()]

@@ -20,3 +20,22 @@ def write_fashion(folder, tamper: bool = False, n: int = 5):
         arr = rng.integers(0, 10, n) if "labels" in part else rng.integers(0, 256, (n, 28, 28))
         (folder / f"{part}.gz").write_bytes(gzip.compress(idx_bytes(arr)))
     return folder
+
+
+# The small run most command-line tests start from: 600 images of the embedded MNIST (no download), one
+# hidden layer of 64 units, 4 latents, one epoch.
+SMALL_RUN = {"dataset": "mnist", "subset": 600, "val_size": 100, "hidden": 64, "latent_dim": 4, "epochs": 1}
+
+
+def train_flags(quiet: bool = True, **settings) -> list[str]:
+    """`vaelab train` flags for SMALL_RUN with `settings` (config field names) replacing or adding to it:
+    train_flags(subset=1000, batch_size=64) -> ["--dataset", "mnist", "--subset", "1000", ..., "--quiet"].
+    A setting of None leaves its flag out; True gives a bare flag; a list or tuple, one word per item."""
+    flags = []
+    for name, value in {**SMALL_RUN, **settings}.items():
+        if value is None or value is False:
+            continue
+        flags.append("--" + name.replace("_", "-"))
+        if value is not True:
+            flags += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+    return [*flags, "--quiet"] if quiet else flags

@@ -17,6 +17,7 @@ from vaelab.experiments.claims import (
     judge,
     judge_effect,
     rule,
+    settles_at,
 )
 
 
@@ -142,3 +143,33 @@ def test_bad_effects_are_refused():
         Effect("m", "a", direction=1, absent=True)
     with pytest.raises(ConfigError, match="baseline"):
         Effect("m", "a", kind="log_ratio")
+
+
+UP, DOWN, STRADDLE, FLAT = [1.0, 1.1, 0.9], [-1.0, -1.1, -0.9], [1.0, -1.0, 0.5], [0.01, -0.01, 0.0]
+
+
+@pytest.mark.parametrize(
+    "curve, expected",
+    [
+        ({1: STRADDLE, 2: UP, 4: UP}, (2, SUPPORTED)),  # settles once the interval leaves 0
+        ({1: UP, 2: STRADDLE, 4: UP, 8: UP}, (4, SUPPORTED)),  # a verdict that comes back counts from its return
+        ({1: UP, 2: DOWN, 4: DOWN}, (2, NOT_SUPPORTED)),  # the sign turns: the later verdict stands
+        ({1: UP, 2: UP, 4: FLAT}, (4, NOT_SUPPORTED)),  # the effect fades into the band
+        ({1: UP, 2: UP, 4: STRADDLE}, (None, None)),  # not settled at the longest length
+        ({4: UP, 1: UP, 2: UP}, (1, SUPPORTED)),  # lengths in any order
+        ({1: UP, 2: [0.5]}, (None, None)),  # one seed at the end: no interval, nothing settled
+        ({}, (None, None)),
+    ],
+)
+def test_settles_at_finds_where_the_verdict_stops_changing(curve, expected):
+    assert settles_at(curve, direction=1, min_effect=0.1) == expected
+
+
+def test_an_undecidable_claim_is_inconclusive_but_keeps_its_numbers():
+    effect = Effect("m", "b", "a", +1, 0.1)
+    values = arms(a=[0.0, 0.0, 0.0], b=[1.0, 1.1, 0.9])
+    decided = judge(Claim("C", "b beats a", (effect,)), values)
+    held = judge(Claim("C", "b beats a", (effect,), undecidable="needs 2M images"), values)
+    assert decided["verdict"] == SUPPORTED and held["verdict"] == INCONCLUSIVE
+    assert held["reason"].startswith("needs 2M images") and "supported" in held["reason"]
+    assert held["estimate"] == decided["estimate"] and held["effects"] == decided["effects"]

@@ -2,25 +2,21 @@
 
 import json
 
+import numpy as np
 import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vaelab.cli import main
+from vaelab.config import from_dict
+from vaelab.data import load_dataset
+from vaelab.models import ModelConfig, build_model
 
-SMALL = [
-    "--dataset",
-    "mnist",
-    "--subset",
-    "600",
-    "--val-size",
-    "100",
-    "--hidden",
-    "64",
-    "--latent-dim",
-    "4",
-    "--epochs",
-    "1",
-    "--quiet",
-]
+from .builders import train_flags
+
+SMALL = train_flags()
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +56,26 @@ def test_evaluate_prints_json(trained_run, capsys):
     assert result["examples"] == 10000
     assert result["negative_elbo"] == pytest.approx(result["recon"] + result["kl"])
     assert 50 < result["negative_elbo"] < 600
+    # the same terms computed here with torch.distributions, from the checkpoint and the raw test images
+    cfg = json.loads((trained_run / "config.json").read_text())
+    model = build_model(from_dict(ModelConfig, cfg["model"]), (1, 28, 28))
+    model.load_state_dict(load_file(trained_run / "checkpoint" / "model.safetensors"))
+    x = load_dataset("mnist").test_images.float() / 255  # the continuous input mode: intensities in [0, 1]
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        q = Normal(mu, torch.exp(0.5 * logvar))
+        kl = kl_divergence(q, Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(-1).mean()
+        z = mu + q.stddev * torch.randn(mu.shape, generator=torch.Generator().manual_seed(5))  # not evaluate's noise
+        recon = -Bernoulli(logits=model.decode(z), validate_args=False).log_prob(x).flatten(1).sum(-1).mean()
+    assert result["kl"] == pytest.approx(float(kl), abs=1e-3)  # analytic: the same number
+    assert result["recon"] == pytest.approx(float(recon), abs=0.5)  # one z per image, other noise: close
+
+
+def _grid_size(num: int, nrow: int, side: int = 28, padding: int = 2, scale: int = 2) -> tuple[int, int]:
+    """(width, height) in pixels of `num` images of side x side in rows of `nrow`, `padding` around each,
+    every pixel drawn scale x scale (the layout of viz/grid.py, written out here independently)."""
+    rows = -(-num // nrow)
+    return scale * (nrow * (side + padding) + padding), scale * (rows * (side + padding) + padding)
 
 
 def test_sample_and_reconstruct_write_pngs(trained_run, tmp_path):
@@ -67,6 +83,15 @@ def test_sample_and_reconstruct_write_pngs(trained_run, tmp_path):
     assert main(["reconstruct", str(trained_run), "--num", "5", "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "r.png").stat().st_size > 100
+    with Image.open(tmp_path / "s.png") as img:
+        assert img.format == "PNG" and img.size == _grid_size(9, 3)  # 3 rows of 3 samples
+        samples = np.asarray(img.convert("L"), dtype=np.float64) / 255
+    with Image.open(tmp_path / "r.png") as img:
+        assert img.format == "PNG" and img.size == _grid_size(10, 5)  # 5 test images over their reconstructions
+        recon = np.asarray(img.convert("L"), dtype=np.float64) / 255
+    assert samples[:4].min() == 1.0 and samples[4:60, 4:60].std() > 0.05  # white padding, then a drawn image
+    first = load_dataset("mnist").test_images[0, 0].numpy() / 255  # the top-left tile: test image 0 itself
+    assert np.abs(recon[4 : 4 + 56 : 2, 4 : 4 + 56 : 2] - first).max() < 0.01
 
 
 def test_config_file_then_flags(tmp_path, trained_run):
@@ -78,10 +103,7 @@ def test_config_file_then_flags(tmp_path, trained_run):
                 "train",
                 "--config",
                 str(tmp_path / "c.yaml"),
-                *SMALL[:8],
-                "--latent-dim",
-                "2",
-                "--quiet",
+                *train_flags(latent_dim=2, epochs=None),
                 "--out",
                 str(out),
             ]

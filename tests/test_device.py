@@ -12,6 +12,8 @@ from vaelab.errors import ConfigError
 from vaelab.training import device as device_module
 from vaelab.training.device import autocast, resolve_device
 
+from .builders import train_flags
+
 
 def test_auto_picks_a_gpu_when_there_is_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -46,24 +48,7 @@ def test_training_in_bf16_reaches_a_loss_close_to_fp32(tmp_path):
     losses = {}
     for precision in ("fp32", "bf16"):
         out = tmp_path / precision
-        args = [
-            "train",
-            "--dataset",
-            "digits",
-            "--precision",
-            precision,
-            "--epochs",
-            "3",
-            "--val-size",
-            "100",
-            "--hidden",
-            "64",
-            "--latent-dim",
-            "4",
-            "--out",
-            str(out),
-            "--quiet",
-        ]
+        args = ["train", *train_flags(dataset="digits", subset=None, precision=precision, epochs=3), "--out", str(out)]
         assert main(args) == 0
         losses[precision] = json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["val_loss"]
     assert abs(losses["bf16"] - losses["fp32"]) < 0.05 * losses["fp32"]

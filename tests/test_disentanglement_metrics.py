@@ -317,3 +317,18 @@ def test_bad_arguments_and_bad_representations_are_one_line_errors():
         mig(SMALL, lambda x: np.full(tuple(x.shape), np.nan), rng(), num_train=100)
     with pytest.raises(ConfigError, match="integer"):
         mig_from_codes(np.zeros((10, 2)), np.zeros((10, 2)))
+
+
+def test_chen_mig_entropies_equal_the_formula_written_out():
+    from scipy.special import logsumexp
+
+    from vaelab.evaluation.disentanglement import _conditional_entropies
+
+    g = np.random.default_rng(5)
+    mu, logvar = g.normal(size=(70, 3)), g.normal(size=(70, 3)) - 1
+    z = mu + np.exp(0.5 * logvar) * g.normal(size=mu.shape)
+    members = np.flatnonzero(g.random(70) < 0.6)
+    zs, ms, ls = z[members], mu[members], logvar[members]
+    log_q = -0.5 * (np.log(2 * np.pi) + ls[None] + (zs[:, None] - ms[None]) ** 2 / np.exp(ls[None]))  # (S, S, d)
+    expected = -(logsumexp(log_q, axis=1) - np.log(len(members))).mean(0)
+    np.testing.assert_allclose(_conditional_entropies(z, mu, logvar, members, chunk=8), expected, rtol=1e-12)

@@ -16,6 +16,8 @@ from vaelab.objectives.dip import batch_covariance, dip_penalty, dipvae
 from vaelab.objectives.factorvae import Discriminator, discriminator_terms, factorvae, permute_dims, tc_estimate
 from vaelab.training.config import RunConfig
 
+from .builders import train_flags
+
 
 def test_permuting_dimensions_keeps_each_marginal_and_breaks_dependence():
     torch.manual_seed(0)
@@ -109,27 +111,9 @@ def test_objectives_refuse_what_they_do_not_read():
     assert make_objective(ObjectiveConfig(objective="factorvae"), "vae", "bernoulli", 1, 100, 10).auxiliary
 
 
-ARGS = [
-    "--dataset",
-    "dsprites-32",
-    "--subset",
-    "1024",
-    "--val-size",
-    "64",
-    "--hidden",
-    "64",
-    "--latent-dim",
-    "4",
-    "--epochs",
-    "2",
-    "--batch-size",
-    "32",
-    "--objective",
-    "factorvae",
-    "--checkpoint-every",
-    "5",
-    "--quiet",
-]
+ARGS = train_flags(
+    dataset="dsprites-32", subset=1024, val_size=64, epochs=2, batch_size=32, objective="factorvae", checkpoint_every=5
+)
 
 
 def _same_checkpoint(a, b) -> bool:

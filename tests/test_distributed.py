@@ -10,29 +10,9 @@ from safetensors.torch import load_file
 
 from vaelab.data.batches import Batches
 
-ARGS = [
-    "--dataset",
-    "mnist",
-    "--subset",
-    "1000",
-    "--val-size",
-    "100",
-    "--hidden",
-    "64",
-    "--latent-dim",
-    "4",
-    "--epochs",
-    "1",
-    "--batch-size",
-    "64",
-    "--input-mode",
-    "dynamic",
-    "--corruption",
-    "gaussian",
-    "--noise",
-    "0.2",
-    "--quiet",
-]
+from .builders import train_flags
+
+ARGS = train_flags(subset=1000, batch_size=64, input_mode="dynamic", corruption="gaussian", noise=0.2)
 
 
 def test_two_processes_match_one(tmp_path):

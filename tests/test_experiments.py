@@ -1,6 +1,7 @@
 """The tutorial's experiments, run once in the tiny profile: every verdict follows the rule from the stored
 per-seed numbers, paired arms differ only in what their claim is about, and the page shows it all."""
 
+import html
 import json
 
 import pytest
@@ -113,6 +114,13 @@ def test_the_page_shows_each_claim_with_its_interval(tiny_report, claim):
     page = (tiny_report / "index.html").read_text()
     assert f"<td>{claim}</td>" in page or f">{claim}</td>" in page
     assert "], n = 2" in page  # "estimate [low, high], n = seeds"
+    stored = next(c for r in results_of(tiny_report).values() for c in r["claims"] if c["id"] == claim)
+    start = page.index(f">{claim}</td>")
+    first_row = page[start : page.index("</tr>", start)]
+    assert f">{html.escape(stored['verdict'])}</span>" in first_row  # the claim's own verdict beside its id
+    for e in stored["effects"]:
+        assert html.escape(e["text"]) in page, (claim, e["effect"])  # "estimate [low, high], n = seeds"
+        assert e["text"].endswith(f", n = {e['n']}"), e["text"]
 
 
 def test_tutorial_writes_the_page(tiny_report):
@@ -124,3 +132,21 @@ def test_tutorial_writes_the_page(tiny_report):
     assert "outline" not in page.lower() and "draft" not in page.lower()
     md = (tiny_report / "tutorial.md").read_text()
     assert md.count("![") >= 10 and "], n = 2" in md
+    for r in results_of(tiny_report).values():  # every figure an experiment made, on the page and in the text
+        for fig in r["figures"]:
+            assert f"{r['name']}/{fig['file']}" in page and f"{r['name']}/{fig['file']}" in md, fig["file"]
+
+
+def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
+    from vaelab.experiments import beta_disentangle as bd
+
+    r = results_of(tiny_report)["beta-disentangle-dsprites-32"]
+    assert len(r["curves"]) == sum(len(v) for v in r["runs"].values())  # every run of every arm
+    last = bd.EPOCHS["tiny"] * bd.EXAMPLES["tiny"]
+    for run in r["curves"]:
+        images = [p["images"] for p in run["checkpoints"]]
+        assert len(images) >= bd.CURVE_POINTS and images == sorted(set(images)) and images[-1] == last
+        assert all(p["mig"] is not None and p["factor_vae"] is not None for p in run["checkpoints"])
+    assert r["images_per_run"] == last
+    with Image.open(tiny_report / r["name"] / "learning-curves.png") as img:
+        assert img.width > 600  # one panel per metric side by side

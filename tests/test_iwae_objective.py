@@ -15,6 +15,8 @@ from vaelab.models import build_model
 from vaelab.models.config import ModelConfig
 from vaelab.objectives import ObjectiveConfig, iwae, make_objective
 
+from .builders import train_flags
+
 
 def test_the_bound_is_log_p_x_exactly_when_q_is_the_posterior():
     # z ~ N(0, 1), x | z ~ N(z, s^2): the posterior is N(x / (1 + s^2), s^2 / (1 + s^2)), p(x) = N(0, 1 + s^2).
@@ -49,26 +51,8 @@ def test_iwae_needs_a_vae():
 
 def test_train_with_the_iwae_objective_from_the_cli(tmp_path):
     out = tmp_path / "run"
-    args = [
-        "train",
-        "--dataset",
-        "digits",
-        "--objective",
-        "iwae",
-        "--k",
-        "5",
-        "--hidden",
-        "32",
-        "--latent-dim",
-        "4",
-        "--epochs",
-        "2",
-        "--val-size",
-        "100",
-        "--out",
-        str(out),
-        "--quiet",
-    ]
+    flags = train_flags(dataset="digits", subset=None, objective="iwae", k=5, hidden=32, epochs=2)
+    args = ["train", *flags, "--out", str(out)]
     assert main(args) == 0
     record = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
     assert record["val_iwae"] >= record["val_elbo"]  # L_5 >= L_1 on held-out images

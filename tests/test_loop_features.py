@@ -5,17 +5,21 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from vaelab.config import from_dict
 from vaelab.experiments.disentangle_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve
-from vaelab.experiments.runs import train_run
+from vaelab.experiments.runs import resume_run, train_run
 from vaelab.objectives import OBJECTIVES
 from vaelab.objectives.config import OBJECTIVES as OBJECTIVE_CHOICES
 from vaelab.training import trainer
+from vaelab.training.checkpoint import read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.device import precision_warning
 from vaelab.training.setup import build
+
+from .builders import train_flags
 
 
 def test_the_objective_table_has_every_choice():
@@ -59,25 +63,7 @@ def test_time_based_checkpoints_fall_inside_epochs(tmp_path, monkeypatch):
     assert saved == [0, 0]  # the two epoch ends only
 
 
-ARGS = [
-    "--dataset",
-    "mnist",
-    "--subset",
-    "20000",
-    "--val-size",
-    "100",
-    "--hidden",
-    "64",
-    "--latent-dim",
-    "4",
-    "--epochs",
-    "1",
-    "--batch-size",
-    "16",
-    "--checkpoint-minutes",
-    "0",
-    "--quiet",
-]
+ARGS = train_flags(subset=20000, batch_size=16, checkpoint_minutes=0)
 
 
 def test_resume_of_a_run_killed_before_its_first_checkpoint_starts_it_over(tmp_path):
@@ -127,3 +113,47 @@ def test_scoring_a_learning_curve_does_not_change_the_training(tmp_path):
     setup = build(cfg)
     scorer(setup, tmp_path / "scored")  # the checkpoint is at epoch 4: every point is kept
     assert [p["epoch"] for p in read_curve(tmp_path / "scored")] == [1, 2, 4]
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_run_killed_while_scoring_an_epoch_redoes_that_epoch_and_its_point(tmp_path):
+    cfg = from_dict(
+        RunConfig,
+        {
+            "data": {"dataset": "dsprites-32", "subset": 256, "val_size": 64},
+            "model": {"hidden": [32], "latent_dim": 4},
+            "train": {"epochs": 2, "batch_size": 32, "eval_batch_size": 256, "checkpoint_minutes": 0},
+        },
+    )
+    scorer = CurveScorer((1, 2), PROTOCOLS["tiny"], 256)
+
+    def dies_at_epoch_2(setup, run_dir):  # scores epoch 1, then dies while "scoring" epoch 2
+        inner = scorer(setup, run_dir)
+
+        def on_epoch(record):
+            if record["epoch"] == 2:
+                raise _Killed
+            inner(record)
+
+        return on_epoch
+
+    run = tmp_path / "run"
+    with pytest.raises(_Killed):
+        train_run(cfg, run, quiet=True, hook=dies_at_epoch_2)
+    assert read_state(run)["epoch"] == 1 and not read_state(run)["finished"]  # epoch 2 was never checkpointed
+    resume_run(run, quiet=True, hook=scorer)
+    assert [p["epoch"] for p in read_curve(run)] == [1, 2] and read_state(run)["finished"]
+    train_run(cfg, tmp_path / "plain", quiet=True)
+    model = "checkpoint/model.safetensors"
+    assert (run / model).read_bytes() == (tmp_path / "plain" / model).read_bytes()
+
+
+@pytest.mark.parametrize("epochs, points", [(6, 6), (16, 6), (32, 6), (100, 7), (3, 6)])
+def test_curve_epochs_are_distinct_log_spaced_and_end_at_the_last_epoch(epochs, points):
+    grid = log_spaced_epochs(epochs, points)
+    assert len(grid) == min(epochs, points) and len(set(grid)) == len(grid)
+    assert grid[0] == 1 and grid[-1] == epochs and list(grid) == sorted(grid)
+    assert log_spaced_epochs(32, 6) == (1, 2, 4, 8, 16, 32)  # exact powers where the grid allows

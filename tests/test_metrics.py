@@ -64,6 +64,16 @@ def test_mutual_information_bounds():
     assert latent.mutual_information(far, np.full((n, 2), -6.0)) == pytest.approx(math.log(n), abs=0.05)
 
 
+def test_mutual_information_report_flags_an_estimate_at_its_log_n_ceiling():
+    rng = np.random.default_rng(7)  # not the estimator's seed 0, whose draws would make the noise equal mu
+    far = latent.mutual_information_report(rng.normal(0, 100, (400, 2)), np.full((400, 2), -6.0))
+    assert far["mutual_information_max"] == pytest.approx(math.log(400)) and far["mutual_information_saturated"]
+    # z = mu + e with mu, e ~ N(0, 1) per dimension: I(x; z) = 1/2 log(1 + 1) per dimension, far below log N
+    overlap = latent.mutual_information_report(rng.normal(0, 1, (400, 2)), np.zeros((400, 2)))
+    assert overlap["mutual_information"] == pytest.approx(2 * 0.5 * math.log(2), abs=0.15)
+    assert not overlap["mutual_information_saturated"]
+
+
 def test_prior_gap_is_small_for_prior_samples_and_large_for_shifted_ones():
     rng = np.random.default_rng(0)
     near = latent.prior_gap(rng.standard_normal((2000, 4)))

@@ -134,7 +134,7 @@ def test_tcvae_with_identical_posteriors_has_the_known_mi_and_tc():
     assert torch.allclose(terms["tc"], torch.full((b,), (d - 1) * math.log(n)), atol=1e-4)
 
 
-def test_tcvae_terms_add_up_to_the_sampled_kl_and_see_correlation():
+def test_tcvae_terms_add_up_to_the_sampled_kl_and_tc_grows_with_correlation():
     from vaelab.objectives.densities import log_normal, log_standard_normal
     from vaelab.objectives.tcvae import tcvae
 
@@ -151,3 +151,24 @@ def test_tcvae_terms_add_up_to_the_sampled_kl_and_see_correlation():
     correlated = mu[:, :1].repeat(1, 2)  # z_1 = z_2 across the batch: a large total correlation
     out_c = {**out, "mu": correlated, "z": correlated + (z - mu)}
     assert tcvae(torch.rand(b, 1, 2, 2), out_c, "bernoulli", dataset_size=b)["tc"].mean() > terms["tc"].mean() + 1
+
+
+@pytest.mark.parametrize("layout, tc", [("correlated", math.log(64)), ("factorial", 0.0)])
+def test_tcvae_tc_is_log_b_for_perfectly_correlated_codes_and_0_for_factorial_ones(layout, tc):
+    # 64 narrow posteriors, 1 apart: on a diagonal (z_1 = z_2, so I(z_1; z_2) = log 64) or on an 8 x 8 grid
+    # (z_1 and z_2 independent). With N = 1 minibatch-weighted sampling is exact for the batch's mixture
+    # q(z) = 1/B sum_j q(z|x_j): MI = log B, TC as above, and DWKL = KL - MI - TC.
+    from vaelab.objectives.densities import log_normal, log_standard_normal
+    from vaelab.objectives.tcvae import tcvae
+
+    b = 64
+    i = torch.arange(b, dtype=torch.float32)
+    mu = torch.stack([i, i], 1) if layout == "correlated" else torch.stack([i // 8, i % 8], 1)
+    logvar = torch.full((b, 2), -10.0)  # sd 0.007: posteriors 1 apart do not overlap
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(b, 2, generator=torch.Generator().manual_seed(0))
+    out = {"mu": mu, "logvar": logvar, "z": z, "x_hat": torch.zeros(b, 1, 2, 2)}
+    terms = tcvae(torch.rand(b, 1, 2, 2), out, "bernoulli", dataset_size=1)
+    assert torch.allclose(terms["mi"], torch.full((b,), math.log(b)), atol=1e-3)
+    assert torch.allclose(terms["tc"], torch.full((b,), tc), atol=1e-3)
+    sampled_kl = (log_normal(z, mu, logvar) - log_standard_normal(z)).sum(-1)
+    assert torch.allclose(terms["dwkl"], sampled_kl - math.log(b) - tc, atol=1e-3)

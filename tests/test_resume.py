@@ -10,27 +10,18 @@ from pathlib import Path
 
 import pytest
 
-ARGS = [
-    "--dataset",
-    "mnist",
-    "--subset",
-    "3000",
-    "--val-size",
-    "200",
-    "--hidden",
-    "128",
-    "--latent-dim",
-    "8",
-    "--epochs",
-    "4",
-    "--batch-size",
-    "32",
-    "--input-mode",
-    "dynamic",
-    "--checkpoint-every",
-    "7",
-    "--quiet",
-]
+from .builders import train_flags
+
+ARGS = train_flags(
+    subset=3000,
+    val_size=200,
+    hidden=128,
+    latent_dim=8,
+    epochs=4,
+    batch_size=32,
+    input_mode="dynamic",
+    checkpoint_every=7,
+)
 
 
 def vaelab(*args, **kw):

@@ -20,14 +20,24 @@ from vaelab.data.dataset import ImageDataset
 from vaelab.errors import ConfigError
 
 STATIC_BINARIZATION_SEED = 1234  # one fixed binarization, shared by every run that asks for "static"
+SEED_MULTIPLIER = 1_000_003  # a prime: keys mix as seed * this + key, so (seed, epoch) pairs do not collide
+# Each use of a run's seed mixes in a key of its own, so no two of them draw the same random numbers.
+NOISE_STREAM = 1  # the reparameterization and corruption noise of training (vaelab.training.trainer)
+SPLIT_STREAM = 7  # which training images are held out for validation
+BINARIZATION_STREAM = 11  # dynamic binarization, per (seed, epoch)
+
+
+def mixed_seed(*keys: int) -> int:
+    """One integer seed that depends only on the integer keys, in order (e.g. seed, epoch, stream)."""
+    seed = 0
+    for k in keys:
+        seed = (seed * SEED_MULTIPLIER + int(k)) % (2**63 - 1)
+    return seed
 
 
 def seeded_generator(*keys: int, device: str | torch.device = "cpu") -> torch.Generator:
     """A torch.Generator whose state depends only on the integer keys (e.g. seed, epoch)."""
-    seed = 0
-    for k in keys:
-        seed = (seed * 1_000_003 + int(k)) % (2**63 - 1)
-    return torch.Generator(device=device).manual_seed(seed)
+    return torch.Generator(device=device).manual_seed(mixed_seed(*keys))
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class Splits:
 def make_splits(ds: ImageDataset, cfg: DataConfig, seed: int) -> Splits:
     """Deterministic train / validation / test splits: validation is drawn from the training set by `seed`."""
     n = ds.train_images.shape[0]
-    order = torch.randperm(n, generator=seeded_generator(seed, 7))
+    order = torch.randperm(n, generator=seeded_generator(seed, SPLIT_STREAM))
     if cfg.subset:
         order = order[: cfg.subset]
     if cfg.val_size >= len(order):
@@ -128,7 +138,7 @@ class Batches:
         order = self.order(epoch)
         binarizer = None
         if self.input_mode == "dynamic":
-            binarizer = seeded_generator(self.seed, epoch, 11, device=self.device)
+            binarizer = seeded_generator(self.seed, epoch, BINARIZATION_STREAM, device=self.device)
             # Skip the draws of batches before `start` so a resumed epoch sees the same samples.
             for i in range(start):
                 torch.rand((self.shard_bounds(i)[2], *self.images.shape[1:]), generator=binarizer, device=self.device)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from vaelab.data.dataset import ImageDataset
-from vaelab.data.download import download, offline
+from vaelab.data.download import download, fetch_or_refuse
 from vaelab.data.files import cache_dir, candidate_dirs, check_sha256, read_bytes
 from vaelab.errors import DataError
 
@@ -117,12 +117,13 @@ def locate(data_dir: str | Path | None = None) -> Path | None:
 
 
 def load_cifar10(data_dir: str | Path | None = None, download_ok: bool = True) -> ImageDataset:
-    found = locate(data_dir)
-    if found is None:
-        if not download_ok or offline():
-            searched = ", ".join(str(d) for d in candidate_dirs("cifar10", data_dir))
-            raise DataError(f"cifar10 not found (searched {searched}); {HOW}")
-        found = download(os.environ.get("VAELAB_CIFAR10_URL", URL), cache_dir() / "cifar10" / ARCHIVE, ARCHIVE_SHA256)
+    found = locate(data_dir) or fetch_or_refuse(
+        "cifar10",
+        data_dir,
+        download_ok,
+        HOW,
+        lambda: download(os.environ.get("VAELAB_CIFAR10_URL", URL), cache_dir() / "cifar10" / ARCHIVE, ARCHIVE_SHA256),
+    )
     if found.name == ARCHIVE:
         check_sha256(read_bytes(found), ARCHIVE_SHA256, str(found))
         target = cache_dir() / "cifar10"

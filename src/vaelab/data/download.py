@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from vaelab import progress
 from vaelab.atomic import fsync_dir
+from vaelab.data.files import candidate_dirs
 from vaelab.errors import DataError
 
 CHUNK = 1 << 16
@@ -21,6 +20,15 @@ CHUNK = 1 << 16
 
 def offline() -> bool:
     return os.environ.get("VAELAB_OFFLINE", "") not in ("", "0")
+
+
+def fetch_or_refuse(dataset: str, data_dir: str | Path | None, download_ok: bool, how: str, fetch) -> Path:
+    """For a dataset found in none of its folders: `fetch()` it, unless downloads are off (`download_ok`
+    False, or $VAELAB_OFFLINE set); then one line naming every folder searched and how to get the files."""
+    if not download_ok or offline():
+        searched = ", ".join(str(d) for d in candidate_dirs(dataset, data_dir))
+        raise DataError(f"{dataset} not found (searched {searched}); {how}")
+    return fetch()
 
 
 def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: float = 60.0) -> Path:
@@ -34,10 +42,7 @@ def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: 
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     total = int(resp.headers.get("Content-Length") or 0) or None
-                    show = not quiet and sys.stderr.isatty()
-                    with tqdm(
-                        total=total, unit="B", unit_scale=True, desc=target.name, disable=not show, leave=False
-                    ) as bar:
+                    with progress.bar(quiet=quiet, total=total, unit="B", unit_scale=True, desc=target.name) as bar:
                         while chunk := resp.read(CHUNK):
                             out.write(chunk)
                             digest.update(chunk)

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from vaelab.data.dataset import ImageDataset
-from vaelab.data.download import download, offline
+from vaelab.data.download import download, fetch_or_refuse
 from vaelab.data.files import candidate_dirs, check_sha256, read_bytes
 from vaelab.data.idx import decompress, parse_idx
 from vaelab.errors import DataError
@@ -109,12 +109,13 @@ def locate_fashion(data_dir: str | Path | None = None) -> Path | None:
 
 
 def load_fashion_mnist(data_dir: str | Path | None = None, download_ok: bool = True) -> ImageDataset:
-    folder = locate_fashion(data_dir)
-    if folder is None:
-        if not download_ok or offline():
-            searched = ", ".join(str(d) for d in candidate_dirs("fashion-mnist", data_dir))
-            raise DataError(f"fashion-mnist not found (searched {searched}); {FASHION_HOW}")
-        folder = fetch_fashion(os.environ.get("VAELAB_FASHION_MNIST_URL", FASHION_URL))
+    folder = locate_fashion(data_dir) or fetch_or_refuse(
+        "fashion-mnist",
+        data_dir,
+        download_ok,
+        FASHION_HOW,
+        lambda: fetch_fashion(os.environ.get("VAELAB_FASHION_MNIST_URL", FASHION_URL)),
+    )
     return _load_fashion_cached(str(folder.resolve()))
 
 

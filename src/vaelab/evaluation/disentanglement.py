@@ -10,11 +10,12 @@ The scores that intervene on one factor at a time (beta-VAE and FactorVAE scores
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import logsumexp
+import torch
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
@@ -25,10 +26,12 @@ from vaelab.errors import ConfigError, DataError
 from vaelab.evaluation.factor_codes import (
     RepresentationFn,
     check_codes,
+    check_train_test,
     discrete_entropy,
     histogram_discretize,
     mutual_info_matrix,
     sample_factor_codes,
+    sample_train_test,
     seed_from,
 )
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
@@ -86,7 +89,7 @@ def mig_continuous_from_posteriors(
     factor_sizes: tuple[int, ...],
     rng: np.random.Generator,
     *,
-    chunk: int = 128,
+    chunk: int = 64,
     factor_names: tuple[str, ...] | None = None,
 ) -> dict[str, float]:
     """MIG as Chen et al. (2018) estimate it: I(z_j; v_k) from the encoder's Gaussians q(z_j|x), not from
@@ -118,15 +121,18 @@ def mig_continuous_from_posteriors(
 
 
 def _conditional_entropies(z, mu, logvar, members: np.ndarray, chunk: int) -> np.ndarray:
-    """-E_{i in S} log (1/|S|) sum_{j in S} N(z_i; mu_j, exp(logvar_j)) per dimension: (d,)."""
-    zs, ms, ls = z[members], mu[members], logvar[members]
-    inv_var = np.exp(-ls)  # (S, d)
-    total = np.zeros(z.shape[1])
-    for start in range(0, len(zs), chunk):
-        diff = zs[start : start + chunk, None, :] - ms[None, :, :]  # (c, S, d)
-        log_q = -0.5 * (LOG_2PI + ls[None] + diff**2 * inv_var[None])
-        total += -(logsumexp(log_q, axis=1) - np.log(len(zs))).sum(0)
-    return total / len(zs)
+    """-E_{i in S} log (1/|S|) sum_{j in S} N(z_i; mu_j, exp(logvar_j)) per dimension: (d,).
+
+    In torch, float64, dimension-major so the sum over components runs along contiguous memory (about 8x
+    faster than scipy's logsumexp over the middle axis)."""
+    zs, ms, ls = (torch.from_numpy(np.ascontiguousarray(a[members].T, dtype=np.float64)) for a in (z, mu, logvar))
+    inv_var, const = torch.exp(-ls), LOG_2PI + ls  # (d, S)
+    total = torch.zeros(zs.shape[0], dtype=torch.float64)
+    for start in range(0, zs.shape[1], chunk):
+        diff = zs[:, start : start + chunk, None] - ms[:, None, :]  # (d, c, S)
+        log_q = diff.square_().mul_(inv_var[:, None]).add_(const[:, None]).mul_(-0.5)
+        total -= torch.logsumexp(log_q, dim=2).sum(1)
+    return (total / zs.shape[1]).numpy() + np.log(zs.shape[1])
 
 
 # --- SAP: Kumar et al. 2018, "Variational Inference of Disentangled Latent Concepts ..." ---------------
@@ -144,9 +150,7 @@ def sap(
     encode_batch: int = 1024,
 ) -> dict[str, float]:
     """Separated Attribute Predictability, discrete-factor version (classification accuracy)."""
-    train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
-    test = sample_factor_codes(data, representation_fn, num_test, rng, encode_batch)
-    return sap_from_codes(*train, *test)
+    return sap_from_codes(*sample_train_test(data, representation_fn, rng, num_train, num_test, encode_batch))
 
 
 def sap_from_codes(
@@ -154,8 +158,9 @@ def sap_from_codes(
 ) -> dict[str, float]:
     """SAP = 1/K sum_k (S_top1,k - S_top2,k), S_ik the test accuracy of a linear SVM predicting factor k
     from latent i alone."""
-    codes_train, factors_train = check_codes(codes_train, factors_train, min_latents=2)
-    codes_test, factors_test = check_codes(codes_test, factors_test, min_latents=2)
+    codes_train, factors_train, codes_test, factors_test = check_train_test(
+        codes_train, factors_train, codes_test, factors_test
+    )
     d, num_factors = codes_train.shape[1], factors_train.shape[1]
     for k in range(num_factors):
         if len(np.unique(factors_train[:, k])) < 2:
@@ -183,7 +188,13 @@ def _gbt(seed: int) -> GradientBoostingClassifier:
 def _random_forest(seed: int) -> RandomForestClassifier:
     # a faster stand-in: every split weighs all latents (so a useless latent is rarely chosen) and the
     # depth limit stops the trees from fitting noise with the leftover latents, which deep trees do
-    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=2, random_state=seed)
+    return RandomForestClassifier(n_estimators=20, max_depth=8, max_features=None, n_jobs=_jobs(), random_state=seed)
+
+
+def _jobs() -> int:
+    """The forest's threads: 2, or 1 in a pool's worker (a daemon: joblib cannot start workers there and says
+    so once per forest; the pool already gives each worker its own core). The trees are the same either way."""
+    return 1 if multiprocessing.current_process().daemon else 2
 
 
 IMPORTANCE_ESTIMATORS: dict[str, Callable[[int], object]] = {"gbt": _gbt, "random_forest": _random_forest}
@@ -208,9 +219,8 @@ def dci(
     sizes, D 0.68 and 0.77 against 0.71 and 0.72, C 0.62 and 0.80 against 0.66 and 0.75). Compare DCI
     values only between runs that used the same estimator.
     """
-    train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
-    test = sample_factor_codes(data, representation_fn, num_test, rng, encode_batch)
-    return dci_from_codes(*train, *test, importance=importance, seed=seed_from(rng))
+    sample = sample_train_test(data, representation_fn, rng, num_train, num_test, encode_batch)
+    return dci_from_codes(*sample, importance=importance, seed=seed_from(rng))
 
 
 def dci_from_codes(
@@ -225,8 +235,9 @@ def dci_from_codes(
     """DCI from arrays: one classifier per factor gives a column of R and the train/test accuracy
     (the reference reports accuracy as "informativeness")."""
     check_choice("dci importance", importance, IMPORTANCE_ESTIMATORS)
-    codes_train, factors_train = check_codes(codes_train, factors_train, min_latents=2)
-    codes_test, factors_test = check_codes(codes_test, factors_test, min_latents=2)
+    codes_train, factors_train, codes_test, factors_test = check_train_test(
+        codes_train, factors_train, codes_test, factors_test
+    )
     num_factors = factors_train.shape[1]
     if num_factors < 2:
         raise DataError("DCI needs at least 2 factors")

@@ -58,6 +58,20 @@ def sample_factor_codes(
     return np.concatenate(codes), np.concatenate(factors)
 
 
+def sample_train_test(
+    data: FactorDataset,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    num_train: int,
+    num_test: int,
+    encode_batch: int = 1024,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Two independent samples for a metric that fits classifiers: codes and factors to fit them on
+    (`num_train`), then to score them on (`num_test`)."""
+    train = sample_factor_codes(data, representation_fn, num_train, rng, encode_batch)
+    return (*train, *sample_factor_codes(data, representation_fn, num_test, rng, encode_batch))
+
+
 def histogram_discretize(codes: np.ndarray, num_bins: int = 20) -> np.ndarray:
     """Each latent (column) cut into `num_bins` equal-width bins over its own range: (n, d) -> (n, d) int.
 
@@ -115,9 +129,22 @@ def check_codes(codes: np.ndarray, factors: np.ndarray, min_latents: int = 1) ->
     return codes, factors.astype(np.int64)
 
 
+def check_train_test(
+    codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`check_codes` on a training and a test sample, each with at least 2 latents."""
+    return (*check_codes(codes_train, factors_train, 2), *check_codes(codes_test, factors_test, 2))
+
+
 def check_positive(name: str, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ConfigError(f"{name} must be a whole number >= 1 (got {value!r})")
+
+
+def check_sizes(**sizes: int) -> None:
+    """`check_positive` on every keyword: a metric's protocol sizes."""
+    for name, value in sizes.items():
+        check_positive(name, value)
 
 
 def seed_from(rng: np.random.Generator) -> int:

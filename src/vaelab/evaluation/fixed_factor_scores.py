@@ -19,7 +19,7 @@ from vaelab.config import check_range
 from vaelab.data.factors import FactorDataset
 from vaelab.evaluation.factor_codes import (
     RepresentationFn,
-    check_positive,
+    check_sizes,
     encode,
     sample_factor_codes,
     seed_from,
@@ -77,8 +77,7 @@ def beta_vae_score(
     LogisticRegression (liblinear, one-vs-rest) on the raw features. Returns "train_accuracy" and
     "eval_accuracy".
     """
-    for name, value in (("batch_size", batch_size), ("num_train", num_train), ("num_eval", num_eval)):
-        check_positive(name, value)
+    check_sizes(batch_size=batch_size, num_train=num_train, num_eval=num_eval)
     x_train, y_train = _beta_vae_points(data, representation_fn, rng, batch_size, num_train, encode_batch)
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=LOGISTIC_MAX_ITER, random_state=seed_from(rng)))
     model.fit(x_train, y_train)
@@ -131,13 +130,9 @@ def factor_vae_score(
     each latent to the factor it received most training votes for. Returns "train_accuracy",
     "eval_accuracy" and "num_active_dims" (the reference returns the number of all dims there).
     """
-    for name, value in (
-        ("batch_size", batch_size),
-        ("num_train", num_train),
-        ("num_eval", num_eval),
-        ("num_variance_estimate", num_variance_estimate),
-    ):
-        check_positive(name, value)
+    check_sizes(
+        batch_size=batch_size, num_train=num_train, num_eval=num_eval, num_variance_estimate=num_variance_estimate
+    )
     check_range("batch_size (a variance needs two points)", batch_size, 2)
     check_range("prune_threshold", prune_threshold, 0.0)
     codes, _ = sample_factor_codes(data, representation_fn, num_variance_estimate, rng, encode_batch)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from vaelab.errors import ConfigError
+from vaelab.objectives.densities import LOG_2PI, log_normal
 
 
 def _codes(a, name: str = "codes") -> np.ndarray:
@@ -45,16 +46,31 @@ def mutual_information(mu, logvar, seed: int = 0) -> float:
     n, d = mu.shape
     rng = np.random.default_rng(seed)
     z = mu + np.exp(0.5 * logvar) * rng.standard_normal(mu.shape)
-    log_qz_x = (-0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 * np.exp(-logvar))).sum(1)
+    log_qz_x = log_normal(z, mu, logvar).sum(1)
     log_qz = np.empty(n)
     inv_var = np.exp(-logvar)
-    const = -0.5 * (d * math.log(2 * math.pi) + logvar.sum(1))  # (N,) per component
+    const = -0.5 * (d * LOG_2PI + logvar.sum(1))  # (N,) per component
     for start in range(0, n, 256):
         zb = z[start : start + 256, None, :]  # (b, 1, D) against all N components
         log_comp = const[None] - 0.5 * (((zb - mu[None]) ** 2) * inv_var[None]).sum(-1)  # (b, N)
         m = log_comp.max(1, keepdims=True)
         log_qz[start : start + 256] = (m[:, 0] + np.log(np.exp(log_comp - m).sum(1))) - math.log(n)
     return float(np.mean(log_qz_x - log_qz))
+
+
+MI_SATURATION = 0.95  # an estimate above this share of its ceiling log N is flagged: N caps it, not the model
+
+
+def mutual_information_report(mu, logvar, seed: int = 0) -> dict:
+    """I(x; z) by `mutual_information` with its ceiling log N beside it, and whether the estimate is at that
+    ceiling (above MI_SATURATION * log N): then the true I(x; z) may be larger, and more points would show it."""
+    n = len(_codes(mu, "mu"))
+    mi, ceiling = mutual_information(mu, logvar, seed), math.log(n)
+    return {
+        "mutual_information": mi,
+        "mutual_information_max": ceiling,
+        "mutual_information_saturated": mi > MI_SATURATION * ceiling,
+    }
 
 
 def mmd_rbf(a, b, bandwidths=(0.5, 1.0, 2.0, 4.0), max_points: int = 2000, seed: int = 0) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from vaelab.objectives.densities import log_normal, log_standard_normal
+from vaelab.objectives.iwae import log_weights
 
 
 @torch.no_grad()
@@ -39,7 +39,7 @@ def iwae_log_likelihood(
         s = min(chunk, num_samples - drawn)
         eps = torch.randn((s, *mu.shape), generator=generator, device=generator.device if generator else mu.device)
         z = mu + std * eps.to(mu.device)  # (S, B, D)
-        log_w = decode_log_prob(x, z) + log_standard_normal(z).sum(-1) - log_normal(z, mu, logvar).sum(-1)  # (S, B)
+        log_w = log_weights(decode_log_prob(x, z), z, mu, logvar)  # (S, B)
         part = torch.logsumexp(log_w.double(), dim=0)
         total = part if total is None else torch.logaddexp(total, part)
         drawn += s

@@ -4,8 +4,10 @@ The same VAE (Higgins et al.'s MLP, 10 latents) trained on dSprites, whose five 
 (shape, scale, orientation, posX, posY) are known, with beta in a sweep, paired by seed. Each model is
 scored with the metrics of disentanglement_lib (MIG, FactorVAE score, beta-VAE score, DCI
 disentanglement), Chen et al.'s MIG, and its reconstruction cost; figures show the metrics against
-beta, latent traversals and the KL of each latent. Claim C7: a larger beta gives more disentangled
-latents, at the price of reconstruction.
+beta, learning curves (every run scored at CURVE_POINTS points along its training, log-spaced in images
+seen), latent traversals and the KL of each latent. Claim C7: a larger beta gives more disentangled
+latents, at the price of reconstruction; judged at the end of training, where the bench's curves say
+whether this profile's length can decide it (SETTLED_IMAGES).
 
 Training images are rendered afresh for every batch (`vaelab.data.factor_batches`), at 32x32 on the
 CPU; `DATASET` says which. Metric protocol sizes are smaller than the reference's in the quick
@@ -22,23 +24,38 @@ import torch
 
 from vaelab.evaluation.latent import kl_per_dimension
 from vaelab.experiments.claims import Claim, Effect
-from vaelab.experiments.disentangle_scores import PROTOCOLS, score
+from vaelab.experiments.disentangle_scores import (
+    PROTOCOLS,
+    CurveScorer,
+    curve_bands,
+    log_spaced_epochs,
+    read_curve,
+    score,
+)
 from vaelab.experiments.latents import decode_means, encode_split
 from vaelab.experiments.runner import Arm, Experiment, Trained, measures_table
-from vaelab.viz.plots import save
+from vaelab.progress import on_terminal
+from vaelab.viz.plots import metric_curves, save
 from vaelab.viz.traversals import kl_per_dim_bar, metric_vs_beta, traversal_figure
 
+NAME, TITLE = "beta-disentangle", "beta-VAE and disentangled representations (dSprites)"
 DATASET = "dsprites-32"
 MODEL = {"hidden": [512, 512], "latent_dim": 10}
-# The full profile trains fewer betas on more seeds (5, paired); the other models of Locatello et al.'s
-# study (beta-TCVAE, FactorVAE, DIP-VAE, capacity annealing) and longer training are in
-# bench/disentangle_curve.py, whose learning curves are to set this experiment's lengths.
-BETAS = {"tiny": (1.0, 4.0), "quick": (1.0, 4.0), "full": (1.0, 4.0, 16.0)}
-# Training length: epochs of EXAMPLES[profile] freshly rendered images, batch 64 as in disentanglement_lib.
-EXAMPLES = {"tiny": 2048, "quick": 65_536, "full": 65_536}
-EPOCHS = {"tiny": 1, "quick": 2, "full": 12}
+BETAS = {"tiny": (1.0, 4.0), "quick": (1.0, 4.0), "full": (1.0, 4.0)}
+# Training length: EPOCHS[profile] epochs of EXAMPLES[profile] freshly rendered images, batch 64 as in
+# disentanglement_lib. Epochs are short enough that every run's learning curve gets CURVE_POINTS points,
+# log-spaced in images seen.
+EXAMPLES = {"tiny": 256, "quick": 8192, "full": 65_536}
+EPOCHS = {"tiny": 6, "quick": 16, "full": 32}
+CURVE_POINTS = 6
 TRAIN = {"batch_size": 64, "lr": 5e-4, "eval_batch_size": 1000}
-PROTOCOL = {p: PROTOCOLS[p] for p in ("tiny", "quick", "full")}  # metric sizes; "full" is disentanglement_lib's
+PROTOCOL = {p: PROTOCOLS[p] for p in ("tiny", "quick", "full")}  # the verdict's metric sizes, at the end
+CURVE_PROTOCOL = {"tiny": PROTOCOLS["tiny"], "quick": PROTOCOLS["tiny"], "full": PROTOCOLS["curve"]}
+# Where the paired effects of bench/disentangle_curve.py's learning curves settle (beta 4 - beta 1 on MIG and
+# the FactorVAE score, seeds 1000-1002, never this experiment's; claims.settles_at): a training shorter than
+# this cannot decide C7, so such a profile reports it inconclusive. None: the bench's curves had not settled.
+SETTLED_IMAGES: int | None = None
+BENCH = "bench/disentangle_curve.py: 7 models x 3 seeds (1000-1002), 2,097,152 images each, scored 6 times"
 METRICS = {
     "mig": "MIG",
     "mig_chen": "MIG (Chen et al.)",
@@ -53,14 +70,33 @@ def beta_label(beta: float) -> str:
     return f"beta = {beta:g}"
 
 
-def models(profile: str) -> dict[str, dict]:
-    """Label -> objective fields: the beta sweep."""
-    return {beta_label(b): {"beta": b} for b in BETAS[profile]}
+def run_label(beta: float) -> str:
+    """A run folder's label: 'dsprites-beta4'."""
+    return f"dsprites-beta{beta:g}"
+
+
+def images_per_run(profile: str) -> int:
+    return EPOCHS[profile] * EXAMPLES[profile]
+
+
+def undecidable(profile: str) -> str:
+    """Why this profile cannot decide C7 (fixed before its runs, from the bench's curves), or ""."""
+    if SETTLED_IMAGES is None or images_per_run(profile) >= SETTLED_IMAGES:
+        return ""
+    return (
+        f"needs the full profile's length: the bench's paired effects settle from {SETTLED_IMAGES:,} images per "
+        f"run, and this profile trains {images_per_run(profile):,}"
+    )
 
 
 def claims(ctx) -> list[Claim]:
     one, four = beta_label(1.0), beta_label(4.0)
     more = [beta_label(b) for b in BETAS[ctx.profile] if b > 4]
+    settled = (
+        f"in the bench ({BENCH}) the paired effects settle from {SETTLED_IMAGES:,} images"
+        if SETTLED_IMAGES
+        else f"in the bench ({BENCH}) the paired effects had not settled by its end"
+    )
     return [
         Claim(
             "C7",
@@ -76,8 +112,10 @@ def claims(ctx) -> list[Claim]:
                 ),
             ),
             design=f"the same VAE on {DATASET} with beta 1 and 4, paired by seed, trained on "
-            f"{EPOCHS[ctx.profile] * EXAMPLES[ctx.profile]:,} freshly rendered images (the papers train on "
-            "19.2M); 0.05 of MIG or FactorVAE score and 1 nat of reconstruction matter",
+            f"{images_per_run(ctx.profile):,} freshly rendered images per run (the papers train on 19.2M) and "
+            f"scored at {CURVE_POINTS} points along the way; {settled}; 0.05 of MIG or FactorVAE score and 1 nat "
+            "of reconstruction matter",
+            undecidable=undecidable(ctx.profile),
         )
     ]
 
@@ -88,7 +126,7 @@ def arms(ctx) -> dict:
         "model": MODEL,
         "train": {**TRAIN, "epochs": EPOCHS[ctx.profile]},
     }
-    return {label: Arm(slug(label), {**sections, "objective": obj}) for label, obj in models(ctx.profile).items()}
+    return {beta_label(b): Arm(run_label(b), {**sections, "objective": {"beta": b}}) for b in BETAS[ctx.profile]}
 
 
 def measure(setup, shared) -> dict[str, float]:
@@ -106,15 +144,21 @@ def figures(t: Trained) -> list[dict]:
         metric_vs_beta(betas, {METRICS[k]: grid(k) for k in METRICS if k != "recon"}), t.folder / "metrics-vs-beta.png"
     )
     save(metric_vs_beta(betas, {METRICS["recon"]: grid("recon")}), t.folder / "recon-vs-beta.png")
+    save(metric_curves(curve_panels(t), "images seen"), t.folder / "learning-curves.png")
     figures = [
+        {
+            "file": "learning-curves.png",
+            "caption": f"Learning curves: each run scored at {CURVE_POINTS} points, log-spaced in images seen "
+            "(mean over seeds, shaded: 95% t-interval).",
+        },
         {
             "file": "metrics-vs-beta.png",
             "caption": "Disentanglement metrics against beta (mean and spread over seeds).",
         },
         {"file": "recon-vs-beta.png", "caption": "Reconstruction cost against beta: the price of a heavier KL weight."},
     ]
-    for label, setups in t.runs.items():
-        name, first = slug(label), setups[0]
+    for beta, label in sweep:
+        name, first = run_label(beta), t.runs[label][0]
         kl = kl_of(first)
         decode = lambda z, s=first: decode_means(s, z)  # noqa: E731
         save(traversal_figure(decode, base_code(first), kl_per_dim=kl), t.folder / f"traversal-{name}.png")
@@ -130,30 +174,50 @@ def figures(t: Trained) -> list[dict]:
     return figures
 
 
-EXPERIMENT = Experiment(
-    name="beta-disentangle",
-    title="beta-VAE and disentangled representations (dSprites)",
-    arms=arms,
-    measure=measure,
-    claims=claims,
-    figures=figures,
-    tables=lambda t: measures_table(t, f"dSprites ({DATASET}), mean ± std over seeds"),
-    prepare=lambda ctx, runs: {"protocol": PROTOCOL[ctx.profile], "quiet": ctx.quiet},
-    dataset=DATASET,
-    extra=lambda t: {"protocol": PROTOCOL[t.ctx.profile], "dataset": DATASET},
-)
+def tables(t: Trained) -> list[dict]:
+    return measures_table(t, f"dSprites ({DATASET}), mean ± std over seeds")
 
 
-def slug(label: str) -> str:
-    """'beta = 4' -> 'dsprites-beta4' (a run folder's label)."""
-    return f"dsprites-{label.replace(' = ', '')}"
+def prepare(ctx, runs) -> dict:
+    return {"protocol": PROTOCOL[ctx.profile], "quiet": ctx.quiet}
+
+
+def extra(t: Trained) -> dict:
+    return {
+        "protocol": PROTOCOL[t.ctx.profile],
+        "curve_protocol": CURVE_PROTOCOL[t.ctx.profile],
+        "dataset": DATASET,
+        "images_per_run": images_per_run(t.ctx.profile),
+        "settled_images": SETTLED_IMAGES,
+        "curves": curve_runs(t),
+    }
+
+
+def hook(ctx) -> CurveScorer:
+    """Every run scored at CURVE_POINTS epochs, log-spaced in images seen, as it trains."""
+    epochs = log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS)
+    return CurveScorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile])
+
+
+def curve_runs(t: Trained) -> list[dict]:
+    """Every run's learning curve: [{"model", "beta", "seed", "checkpoints": [{"images", "mig", ...}]}]."""
+    return [
+        {"model": label, "beta": beta, "seed": s.cfg.train.seed, "checkpoints": read_curve(s.run_dir)}
+        for beta, label in ((b, beta_label(b)) for b in BETAS[t.ctx.profile])
+        for s in t.runs[label]
+    ]
+
+
+def curve_panels(t: Trained) -> dict[str, dict]:
+    runs = curve_runs(t)
+    return {METRICS[k]: curve_bands(runs, k) for k in ("mig", "factor_vae", "dci_d", "recon")}
 
 
 def scored(setup, protocol: dict, quiet: bool = False) -> dict[str, float]:
-    """disentangle_scores.score, with a progress line on stderr (a model takes a minute or more at full size)."""
+    """disentangle_scores.score, with a line on stderr in logs (a model takes a minute or more at full size)."""
     started = time.perf_counter()
     result = score(setup, protocol)
-    if not quiet:
+    if not on_terminal(quiet) and not quiet:  # on a terminal the runner's scoring bar shows the progress
         print(
             f"  scored {setup.run_dir.name}: MIG {result['mig']:.3f}, FactorVAE {result['factor_vae']:.3f}, "
             f"beta-VAE {result['beta_vae']:.3f} ({time.perf_counter() - started:.0f} s)",
@@ -171,3 +235,6 @@ def base_code(setup) -> torch.Tensor:
     """The posterior mean of the first test image: the point the traversals start from."""
     mu, _, _ = encode_split(setup, "test", limit=1)
     return torch.from_numpy(mu[0])
+
+
+EXPERIMENT = Experiment.from_module(__name__)

@@ -23,6 +23,8 @@ from vaelab.experiments.runs import prior_samples
 from vaelab.experiments.specs import DESCRIPTIVE_SEEDS, VAE_Z20, ae_z20, shared_arm, vae_z20
 from vaelab.viz.grid import save_grid
 
+NAME, TITLE = "blur", "Blurry samples: sharpness and Frechet distance"
+NEEDS_LABELS = True  # a classifier's features judge samples and reconstructions
 IMAGES = {"tiny": 200, "quick": 2000, "full": 5000}
 REFERENCE = "VAE Bernoulli, beta 1"
 SHARPER = math.log(1.1)  # the smallest effect that matters: real images 10% sharper (log-ratio)
@@ -108,6 +110,10 @@ def figures(t: Trained) -> list[dict]:
     return [{"file": "side-by-side.png", "caption": f"Rows, top to bottom: {' / '.join(parts)}."}]
 
 
+def extra(t: Trained) -> dict:
+    return {"sharpness_real": t.shared["sharpness_real"]}
+
+
 def tables(t: Trained) -> list[dict]:
     keys = ("sharpness_recon", "sharpness_samples", "frechet_recon", "frechet_samples")
     rows = [["real test images", f"{t.shared['sharpness_real']:.4f}", "", "0", ""]]
@@ -132,15 +138,4 @@ def tables(t: Trained) -> list[dict]:
     return [{"title": title, "columns": columns, "rows": rows}]
 
 
-EXPERIMENT = Experiment(
-    name="blur",
-    title="Blurry samples: sharpness and Frechet distance",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: CLAIMS,
-    figures=figures,
-    tables=tables,
-    prepare=prepare,
-    extra=lambda t: {"sharpness_real": t.shared["sharpness_real"]},
-    needs_labels=True,
-)
+EXPERIMENT = Experiment.from_module(__name__)

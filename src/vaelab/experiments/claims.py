@@ -19,6 +19,9 @@ The rule, for an effect with predicted sign `direction` (+1 or -1) and smallest 
 inside the band); `absent=True` predicts no effect (supported when the interval lies inside the band,
 not supported when it lies entirely outside it). A claim's verdict is the conjunction of its deciding
 effects: supported when every one is supported, not supported when any one is not, else inconclusive.
+A claim declared `undecidable` in a profile (its training shorter than a pilot showed the effect needs,
+fixed before the runs) is inconclusive with that reason; its effects are still measured and shown.
+`settles_at` reads a learning curve: from which length on the rule's verdict stays the same.
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ class Claim:
     effects: tuple[Effect, ...] = ()
     design: str = ""  # why this design can show the effect, stated before the runs
     descriptive: bool = False  # shown, never judged (C3)
+    # A reason, fixed before the runs, why this profile's design cannot decide the claim (a training shorter
+    # than a pilot showed the effect needs): the effects are measured and shown, the verdict is inconclusive.
+    undecidable: str = ""
 
 
 def rule(estimate: float, low: float, high: float, n: int, direction: int, min_effect: float, absent: bool = False):
@@ -201,6 +207,8 @@ def judge(claim: Claim, per_seed: dict[str, dict[int, dict[str, float]]], eviden
             "effects": effects,
         }
     verdict, reason = combine(effects)
+    if claim.undecidable:
+        verdict, reason = INCONCLUSIVE, f"{claim.undecidable} (at this length the rule gives: {verdict})"
     head = next((e for e in effects if e["decides"]), effects[0])
     headline = {k: head[k] for k in ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values")}
     return {**base, **headline, "verdict": verdict, "reason": reason, "evidence": evidence, "effects": effects}
@@ -240,6 +248,26 @@ def _num(x: float, digits: int) -> str:
     if not math.isfinite(x):
         return "nan"
     return f"{x:.1f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+
+
+def settles_at(
+    effects_by_length: dict[int, list[float]], direction: int, min_effect: float
+) -> tuple[int | None, str | None]:
+    """Where a learning curve's paired effect settles: the shortest length L such that the rule's verdict on
+    the per-seed effects is the same, and not inconclusive, at L and at every longer length measured.
+    (None, None) when the verdict at the longest length is inconclusive. Returns (L, that verdict)."""
+    lengths = sorted(effects_by_length)
+    verdicts = []
+    for length in lengths:
+        values = effects_by_length[length]
+        estimate, low, high = t_interval(values) if values else (math.nan,) * 3
+        verdicts.append(rule(estimate, low, high, len(values), direction, min_effect)[0])
+    if not verdicts or verdicts[-1] == INCONCLUSIVE:
+        return None, None
+    first = len(verdicts) - 1
+    while first > 0 and verdicts[first - 1] == verdicts[-1]:
+        first -= 1
+    return lengths[first], verdicts[-1]
 
 
 def judge_all(claims: list[Claim], per_seed: dict[str, dict[int, dict[str, float]]]) -> list[dict]:

@@ -17,6 +17,8 @@ from vaelab.experiments.specs import TSNE_POINTS, ae_z20, vae_z20, z2
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
+NAME, TITLE = "clusters", "Cluster formation: autoencoder versus VAE"
+NEEDS_LABELS = True  # clusters and probes are scored against the classes
 KINDS = {"AE": "ae", "VAE": "vae"}
 MEASURES = ["silhouette", "kmeans_nmi", "kmeans_ari", "knn_accuracy", "linear_probe_accuracy"]
 
@@ -39,8 +41,8 @@ def arms(ctx) -> dict:
     return {"AE": ae_z20(ctx), "VAE": vae_z20(ctx), "AE 2-D": z2(ctx, "ae"), "VAE 2-D": z2(ctx, "vae")}
 
 
-def measure(setup, profile: str) -> dict[str, float]:
-    quality = latent_quality(setup, limit=TSNE_POINTS[profile])
+def measure(setup, ctx) -> dict[str, float]:
+    quality = latent_quality(setup, limit=TSNE_POINTS[ctx.profile])
     return {m: quality[m] for m in MEASURES}
 
 
@@ -76,14 +78,4 @@ def tables(t: Trained) -> list[dict]:
     return measures_table(t, f"Test codes, {n} images (probes fit on {probes:,} training codes); mean ± std over seeds")
 
 
-EXPERIMENT = Experiment(
-    name="clusters",
-    title="Cluster formation: autoencoder versus VAE",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: CLAIMS,
-    figures=figures,
-    tables=tables,
-    prepare=lambda ctx, runs: ctx.profile,
-    needs_labels=True,
-)
+EXPERIMENT = Experiment.from_module(__name__)

@@ -108,11 +108,6 @@ def run_dir_for(cfg: RunConfig, ctx: Context, label: str) -> Path:
     return Path(ctx.out) / "runs" / f"{label}-{digest}"
 
 
-def ensure_trained(cfg: RunConfig, ctx: Context, label: str) -> Setup:
-    """Train `cfg` into its run folder, or reuse the finished run already there."""
-    return train_groups(ctx, {label: (cfg,)})[label][0]
-
-
 def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[RunConfig]:
     """One config per seed of the context (the first `seeds` of them): `sections` as in run_config."""
     return [
@@ -122,10 +117,11 @@ def group_configs(ctx: Context, label: str, seeds: int | None = None, **sections
 
 
 def train_groups(
-    ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None
+    ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]], hook=None, desc: str = "training"
 ) -> dict[str, list[Setup]]:
     """Train every config not yet finished (in ctx.workers processes; an interrupted run continues from its
-    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook)."""
+    checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook); `desc`
+    names the progress bar."""
     named = {
         label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
         for label, cfgs in groups.items()
@@ -136,25 +132,12 @@ def train_groups(
             if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
                 todo.append((cfg, run_dir))
             seen.add(run_dir)
-    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook)
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook, desc=desc)
     return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
 
 
 def _seed_label(label: str, cfg: RunConfig, count: int) -> str:
     return f"{label}-seed{cfg.train.seed}" if count != 1 or "seed" not in label else label
-
-
-def seeded(ctx: Context, label: str, seeds: int | None = None, **sections) -> list[Setup]:
-    """The same config trained once per seed of the context (the first `seeds` of them, if given)."""
-    return seeded_groups(ctx, {label: (label, sections)}, seeds)[label]
-
-
-def seeded_groups(ctx: Context, specs: dict[str, tuple[str, dict]], seeds: int | None = None) -> dict[str, list[Setup]]:
-    """Several models, each trained once per seed, all in one pool: {name: (run label, sections)} ->
-    {name: setups}; `sections` as in run_config."""
-    configs = {run_label: group_configs(ctx, run_label, seeds, **sections) for run_label, sections in specs.values()}
-    trained = train_groups(ctx, configs)
-    return {name: trained[run_label] for name, (run_label, _) in specs.items()}
 
 
 def finished_with(run_dir: Path, cfg: RunConfig) -> bool:

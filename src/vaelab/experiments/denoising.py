@@ -20,6 +20,7 @@ from vaelab.experiments.runner import Arm, Experiment, Trained
 from vaelab.objectives.corruption import corrupt
 from vaelab.viz.grid import save_grid
 
+NAME, TITLE = "denoising", "Denoising autoencoders and the overcomplete identity"
 EPOCHS = {"tiny": 1, "quick": 4, "full": 12}
 IMAGES = {"tiny": 200, "quick": 2000, "full": 10000}
 TRAIN_NOISE = 0.3  # the DAE's training corruption (Gaussian std on [0, 1] pixels)
@@ -121,6 +122,10 @@ def figures(t: Trained) -> list[dict]:
     ]
 
 
+def extra(t: Trained) -> dict:
+    return {"psnr_noisy_input": t.shared["psnr_noisy"]}
+
+
 def tables(t: Trained) -> list[dict]:
     def cell(arm: str, level: float) -> str:
         seeds = t.per_seed[arm].values()
@@ -146,14 +151,4 @@ def tables(t: Trained) -> list[dict]:
     return [{"title": title, "columns": ["noise std", "noisy input", PLAIN, DAE], "rows": rows}]
 
 
-EXPERIMENT = Experiment(
-    name="denoising",
-    title="Denoising autoencoders and the overcomplete identity",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: CLAIMS,
-    figures=figures,
-    tables=tables,
-    prepare=prepare,
-    extra=lambda t: {"psnr_noisy_input": t.shared["psnr_noisy"]},
-)
+EXPERIMENT = Experiment.from_module(__name__)

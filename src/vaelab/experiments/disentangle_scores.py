@@ -24,6 +24,7 @@ from vaelab.atomic import atomic_write_text
 from vaelab.evaluation.disentanglement import dci_from_codes, mig_continuous_from_posteriors, mig_from_codes
 from vaelab.evaluation.factor_codes import sample_factor_codes
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
+from vaelab.evaluation.stats import t_interval
 from vaelab.experiments.runs import evaluate_setup
 from vaelab.training.checkpoint import read_state
 from vaelab.training.setup import Setup
@@ -98,9 +99,15 @@ def _score(setup: Setup, protocol: dict, seed: int) -> dict[str, float]:
 
 
 def log_spaced_epochs(epochs: int, points: int) -> tuple[int, ...]:
-    """About `points` epochs between 1 and `epochs`, evenly spaced in log(images seen), the last included."""
-    grid = np.unique(np.round(np.geomspace(1, epochs, points)).astype(int))
-    return tuple(int(e) for e in grid)
+    """`points` distinct epochs from 1 to `epochs` (fewer if there are fewer epochs), as evenly spaced in
+    log(images seen) as whole epochs allow; the last is `epochs`."""
+    points = min(points, epochs)
+    out: list[int] = []
+    for i, g in enumerate(np.geomspace(1, epochs, points)):
+        lowest = out[-1] + 1 if out else 1
+        highest = epochs - (points - 1 - i)  # room for the points still to come
+        out.append(int(min(max(round(g), lowest), highest)))
+    return tuple(out)
 
 
 def read_curve(run_dir: str | Path) -> list[dict]:
@@ -139,6 +146,42 @@ class CurveScorer:
                 print(f"  {run_dir.name} at {point['images']:,} images: MIG {point['mig']:.3f}", file=sys.stderr)
 
         return on_epoch
+
+
+def curve_bands(runs: list[dict], key: str) -> dict[str, dict]:
+    """Per model, the learning curve of one metric over seeds: images (T,), mean, 95% t-interval bounds
+    (NaN with one seed) and the seed count at each point. runs: [{"model", "seed", "checkpoints": [point]}]."""
+    out = {}
+    for model in dict.fromkeys(r["model"] for r in runs):
+        by_images: dict[int, list[float]] = {}
+        for r in runs:
+            if r["model"] == model:
+                for p in r["checkpoints"]:
+                    if p.get(key) is not None:
+                        by_images.setdefault(p["images"], []).append(p[key])
+        if not by_images:
+            continue
+        xs = sorted(by_images)
+        stats = [t_interval(by_images[x]) for x in xs]
+        out[model] = {
+            "x": np.array(xs),
+            "mean": np.array([s[0] for s in stats]),
+            "low": np.array([s[1] for s in stats]),
+            "high": np.array([s[2] for s in stats]),
+            "n": [len(by_images[x]) for x in xs],
+        }
+    return out
+
+
+def paired_curve(runs: list[dict], key: str, arm: str, baseline: str) -> dict[int, list[float]]:
+    """{images: [arm - baseline, one per seed both reached]}: a curve's paired effect, for claims.settles_at."""
+    points = {(r["model"], r["seed"], p["images"]): p.get(key) for r in runs for p in r["checkpoints"]}
+    out: dict[int, list[float]] = {}
+    for (model, seed, images), value in sorted(points.items(), key=lambda kv: (kv[0][2], kv[0][1])):
+        other = points.get((baseline, seed, images))
+        if model == arm and value is not None and other is not None:
+            out.setdefault(images, []).append(value - other)
+    return out
 
 
 def _checkpoint_epoch(run_dir: Path) -> int:

@@ -17,6 +17,8 @@ from vaelab.experiments.runs import evaluate_setup, load_trained
 from vaelab.training.setup import Setup
 from vaelab.training.trainer import EVAL_SEED
 
+MI_POINTS = 2000  # I(x; z) on the first 2,000 test codes: O(N^2) memory and time; the estimate is capped at log N
+
 
 def evaluate_run(run_dir: str | Path, data_dir: str | None = None, **options) -> dict:
     """`vaelab evaluate RUN`: evaluate_loaded (the `options`) on the run in `run_dir`."""
@@ -33,9 +35,10 @@ def evaluate_loaded(
     probes: bool = False,
     samples: bool = False,
 ) -> dict:
-    """Always: the objective's terms (for a VAE the negative ELBO) in nats per image. With flags:
-    the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
-    dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
+    """`vaelab evaluate RUN`'s report on a loaded run (`vaelab.Run.evaluate` too): always
+    `runs.evaluate_setup`'s terms (for a VAE the negative ELBO) in nats per image. With flags: the IWAE
+    estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per dimension,
+    I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
     if (probes or samples) and not setup.dataset.labelled:
         raise DataError(
             f"probes and sample quality need labelled data, and {setup.dataset.source} has no labels: put the "
@@ -55,7 +58,7 @@ def evaluate_loaded(
         result["active_units"] = latent_metrics.active_units(mu)["active_units"]
         if is_vae:
             result["kl_per_dimension"] = np.round(latent_metrics.kl_per_dimension(mu, logvar), 4).tolist()
-            result["mutual_information"] = latent_metrics.mutual_information(mu[:2000], logvar[:2000], seed)
+            result.update(latent_metrics.mutual_information_report(mu[:MI_POINTS], logvar[:MI_POINTS], seed))
         result.update({f"prior_{k}": v for k, v in aggregate_posterior_gap(setup, seed=seed).items()})
     if probes:
         result.update(latent_quality(setup, limit=5000))

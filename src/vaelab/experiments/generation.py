@@ -19,6 +19,7 @@ from vaelab.viz.export import export_decoder
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
+NAME, TITLE = "generation", "Generating digits: prior samples, interpolations and the 2-D manifold"
 Z20, Z2, BETA4 = "VAE 784-400-20", "VAE 784-512-256-2", "beta-VAE (beta 4), 784-400-20"
 
 
@@ -65,17 +66,6 @@ def tables(t: Trained) -> list[dict]:
     return [{"title": title, "columns": ["model", "latent size", "epochs", "-ELBO"], "rows": rows}]
 
 
-EXPERIMENT = Experiment(
-    name="generation",
-    title="Generating digits: prior samples, interpolations and the 2-D manifold",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: [],
-    figures=figures,
-    tables=tables,
-)
-
-
 def export_plane(path, setup, mu: np.ndarray, labels: np.ndarray, points: int = 2000) -> None:
     """The 2-D VAE's decoder and a sample of test codes for the explorer's plane."""
     lo, hi = np.percentile(mu, 0.5, axis=0), np.percentile(mu, 99.5, axis=0)
@@ -93,3 +83,6 @@ def export_sliders(path, setup, dims: int = 10) -> None:
     kl = (-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).mean(0)
     order = np.argsort(-kl)[:dims]
     export_decoder(path, "sliders", setup.model, {"dims": order.tolist(), "kl": [float(kl[d]) for d in order]})
+
+
+EXPERIMENT = Experiment.from_module(__name__)

@@ -17,6 +17,8 @@ from vaelab.experiments.specs import TSNE_POINTS, vae_z20
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
+NAME, TITLE = "latent-kl", "The latent space with and without the KL term"
+NEEDS_LABELS = True  # probes, and a classifier's features judge samples
 WITH, WITHOUT = "with KL (beta = 1)", "without KL (beta = 0)"
 BETA = {WITH: 1.0, WITHOUT: 0.0}
 SAMPLES = {"tiny": 500, "quick": 2000, "full": 2000}  # prior samples judged by the classifier
@@ -112,13 +114,4 @@ def figures(t: Trained) -> list[dict]:
     ]
 
 
-EXPERIMENT = Experiment(
-    name="latent-kl",
-    title="The latent space with and without the KL term",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: CLAIMS,
-    figures=figures,
-    prepare=prepare,
-    needs_labels=True,
-)
+EXPERIMENT = Experiment.from_module(__name__)

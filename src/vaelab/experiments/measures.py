@@ -5,11 +5,8 @@ Each returns a dict of floats for one model (one seed); experiments aggregate th
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation import representation, samples
@@ -17,6 +14,7 @@ from vaelab.evaluation.likelihood import iwae_log_likelihood
 from vaelab.experiments.latents import decode_means, encode_split
 from vaelab.experiments.runs import prior_samples
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
+from vaelab.progress import bar
 from vaelab.training.setup import Setup
 
 PROBE_TRAIN = 10_000  # at most this many training codes fit the neighbour and linear probes
@@ -96,10 +94,9 @@ def test_nll(setup: Setup, num_samples: int, images: int, seed: int = 0, progres
     g = torch.Generator(device=x_all.device).manual_seed(seed)
     chunk = max(1, NLL_DECODER_ROWS // NLL_IMAGES_PER_CALL)
     total = 0.0
-    show = progress and sys.stderr.isatty()
-    with tqdm(total=len(x_all), disable=not show, unit="image", desc=f"NLL K={num_samples}", leave=False) as bar:
+    with bar(quiet=not progress, total=len(x_all), unit="image", desc=f"NLL K={num_samples}") as images:
         for i in range(0, len(x_all), NLL_IMAGES_PER_CALL):
             x = x_all[i : i + NLL_IMAGES_PER_CALL]
             total += float(-iwae_log_likelihood(model.encode, decode_log_prob, x, num_samples, chunk, g).sum())
-            bar.update(len(x))
+            images.update(len(x))
     return total / len(x_all)

@@ -28,5 +28,6 @@ EXPERIMENTS: dict[str, Experiment] = {
     )
 }
 
-# Seeds per profile when --seeds is not given (an experiment may declare more for itself).
+# The seed count per profile when neither --seeds nor the experiment's own SEEDS says otherwise; a count N
+# means the first N seeds from --seed on (runner.py's docstring says how the counts combine).
 DEFAULT_SEEDS = {"tiny": 2, "quick": 3, "full": 5}

@@ -1,11 +1,27 @@
 """The one runner: an experiment is a declaration (arms, measures, claims, figures); this trains and judges it.
 
-    arms      {label: Arm}: the configs that differ between arms, as data; every arm is trained once per
-              seed, and arms are paired by seed (the same seed gives the same initialisation and data order)
-    measure   (setup, shared) -> {measure: float}: a pure function of one trained run
-    claims    [Claim]: effects between arms with their predicted sign and smallest effect, fixed in the
-              code before any run; judged by `vaelab.experiments.claims`
-    figures   (Trained) -> [{"file", "caption"}]; tables likewise (default: every measure, per arm)
+An experiment module declares, by these names (`Experiment.from_module` collects them):
+
+    NAME, TITLE  its folder name and the page's heading
+    arms      (ctx) -> {label: Arm}: the configs that differ between arms, as data; every arm is trained
+              once per seed, and arms are paired by seed (the same seed gives the same initialisation and
+              data order)
+    measure   (setup, shared) -> {measure: float}: a pure function of one trained run; `shared` is what
+              `prepare(ctx, runs)` returns (inputs all runs share), else the Context
+    CLAIMS    [Claim]: effects between arms with their predicted sign and smallest effect, fixed in the
+              code before any run, judged by `vaelab.experiments.claims` (or `claims(ctx)` when they
+              depend on the profile)
+    figures   (Trained) -> [{"file", "caption"}]; `tables` likewise (default: every measure, per arm)
+    optional  prepare, tables, extra (more keys for results.json), SEEDS, DATASET, NEEDS_LABELS (see
+              Experiment), and
+              hook: (ctx) -> an epoch hook every run calls while it trains (a learning curve's scorer)
+
+Seeds. A seed count N always means the first N seeds of the context's list, --seed S to S + N - 1
+(`Context.seed_list`); the same seed gives every arm the same initialisation and data order. The
+experiment's N is the user's --seeds if given, else the experiment's own SEEDS[profile] if it declares
+one (kl-annealing: more seeds, since the spread is part of its claim), else
+`registry.DEFAULT_SEEDS[profile]`. An arm may train fewer: `Arm.seeds = M` takes the first min(M, N) of
+them (`specs.DESCRIPTIVE_SEEDS` for arms no verdict rests on, 1 for a figure's model), never more.
 
 `run(experiment, ctx)` trains every arm x seed not yet finished (in ctx.workers processes), applies the
 measure to each, judges every claim and writes OUT/NAME/results.json, which the report reads.
@@ -21,11 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from vaelab.errors import DataError
 from vaelab.experiments.claims import Claim, judge
 from vaelab.experiments.common import Context, aggregate, fmt, group_configs, train_groups, write_results
+from vaelab.progress import bar
 from vaelab.training.setup import Setup
 
 UNLABELLED_OK = ("generation", "kl-annealing", "sparsity", "denoising")  # the tutorial's, on data without labels
@@ -37,7 +52,7 @@ class Arm:
 
     run: str  # the run folder's label; arms of different experiments with the same label and config share runs
     sections: dict = field(default_factory=dict)  # e.g. {"model": {...}, "objective": {"beta": 0.0}}
-    seeds: int | None = None  # None: every seed of the experiment; 1: the first only (a figure's model)
+    seeds: int | None = None  # at most this many of the experiment's seeds (the first); None: all of them
     measured: bool = True  # False: trained for figures only
 
 
@@ -65,11 +80,31 @@ class Experiment:
     claims: Callable[[Context], list[Claim]]
     figures: Callable[[Trained], list[dict]]
     tables: Callable[[Trained], list[dict]] | None = None  # default: measure x arm, mean ± std
-    prepare: Callable[[Context, dict[str, list[Setup]]], Any] | None = None  # inputs measures share
-    seeds: dict[str, int] = field(default_factory=dict)  # this experiment's seeds by profile, if not the default
+    prepare: Callable[[Context, dict[str, list[Setup]]], Any] | None = None  # inputs measures share (default: ctx)
+    seeds: dict[str, int] = field(default_factory=dict)  # this experiment's seed count by profile, if not the default
     dataset: str | None = None  # a fixed dataset (dSprites), else the context's
     extra: Callable[[Trained], dict] | None = None  # more keys for results.json
     needs_labels: bool = False  # its measures use class labels (probes, clusters, a classifier's features)
+    hook: Callable[[Context], Any] | None = None  # an EpochHook every run calls after each epoch (curves)
+
+    @classmethod
+    def from_module(cls, module_name: str) -> Experiment:
+        """The experiment a module declares by the names in this file's docstring."""
+        m = sys.modules[module_name]
+        declared = list(getattr(m, "CLAIMS", []))
+        optional = {k: getattr(m, k) for k in ("tables", "prepare", "extra", "hook") if hasattr(m, k)}
+        return cls(
+            name=m.NAME,
+            title=m.TITLE,
+            arms=m.arms,
+            measure=m.measure,
+            claims=getattr(m, "claims", lambda ctx: declared),
+            figures=m.figures,
+            seeds=getattr(m, "SEEDS", {}),
+            dataset=getattr(m, "DATASET", None),
+            needs_labels=getattr(m, "NEEDS_LABELS", False),
+            **optional,
+        )
 
 
 def context_for(experiment: Experiment, ctx: Context) -> Context:
@@ -78,10 +113,10 @@ def context_for(experiment: Experiment, ctx: Context) -> Context:
     return dataclasses.replace(ctx, dataset=experiment.dataset or ctx.dataset, seeds=seeds)
 
 
-def train_arms(ctx: Context, arms: dict[str, Arm]) -> dict[str, list[Setup]]:
+def train_arms(ctx: Context, arms: dict[str, Arm], desc: str = "training", hook=None) -> dict[str, list[Setup]]:
     """Every arm x seed, trained (or reused) in one pool; {arm: setups in seed order}."""
     configs = {arm.run: group_configs(ctx, arm.run, arm.seeds, **arm.sections) for arm in arms.values()}
-    trained = train_groups(ctx, configs)
+    trained = train_groups(ctx, configs, desc=desc, hook=hook)
     return {name: trained[arm.run] for name, arm in arms.items()}
 
 
@@ -89,8 +124,7 @@ def measure_all(experiment: Experiment, ctx: Context, arms: dict[str, Arm], runs
     """{arm: {seed: measures}} for every measured arm, with a progress bar on a terminal."""
     todo = [(name, s) for name, arm in arms.items() if arm.measured for s in runs[name]]
     per_seed: dict[str, dict[int, dict[str, float]]] = {name: {} for name, arm in arms.items() if arm.measured}
-    show = not ctx.quiet and sys.stderr.isatty()
-    for name, setup in tqdm(todo, desc=f"{experiment.name}: measuring", unit="run", disable=not show, leave=False):
+    for name, setup in bar(todo, quiet=ctx.quiet, desc=f"{ctx.slug(experiment.name)}: scoring", unit="run"):
         per_seed[name][setup.cfg.train.seed] = experiment.measure(setup, shared)
     return per_seed
 
@@ -121,8 +155,9 @@ def run(experiment: Experiment, ctx: Context) -> dict:
     check_data(experiment, ctx)
     folder = ctx.folder(experiment.name)
     arms = experiment.arms(ctx)
-    runs = train_arms(ctx, arms)
-    shared = experiment.prepare(ctx, runs) if experiment.prepare else None
+    hook = experiment.hook(ctx) if experiment.hook else None
+    runs = train_arms(ctx, arms, desc=f"{ctx.slug(experiment.name)}: training", hook=hook)
+    shared = experiment.prepare(ctx, runs) if experiment.prepare else ctx
     per_seed = measure_all(experiment, ctx, arms, runs, shared)
     trained = Trained(ctx, folder, arms, runs, per_seed, shared)
     claims = [judge(c, per_seed) for c in experiment.claims(ctx)]

@@ -154,7 +154,10 @@ def load_trained(
 
 
 def evaluate_setup(setup: Setup, split: str = "test", seed: int = EVAL_SEED) -> dict:
-    """Average objective terms on a split, in nats per image; for a VAE the headline is the negative ELBO."""
+    """The objective's terms averaged over a split of a setup already built and loaded, in nats per image (for
+    a VAE the headline is the negative ELBO): what experiments and benchmarks measure a model with.
+    `evaluate.evaluate_run` is the `vaelab evaluate RUN` report built on it (a run folder in, slower
+    metrics behind flags)."""
     batches = setup.batches(split)
     terms = mean_terms(setup.model, setup.objective, batches, t=float(setup.cfg.train.epochs), seed=seed)
     result = {
@@ -184,7 +187,8 @@ def reconstructions(setup: Setup, n: int = 16, split: str = "test", seed: int = 
 
 @torch.no_grad()
 def prior_samples(setup: Setup, n: int = 64, seed: int = 0) -> torch.Tensor:
-    """Decode z ~ N(0, I): the decoder used as a generative model (a plain AE's decoder too, for comparison)."""
+    """Images decoded from z ~ N(0, I) (`sample_prior` draws the z): the decoder used as a generative model
+    (a plain AE's decoder too, for comparison)."""
     z = setup.model.sample_prior(n, torch.Generator().manual_seed(seed))
     return setup.model.mean_image(setup.model.decode(z))
 

@@ -22,6 +22,7 @@ from vaelab.experiments.runs import evaluate_setup
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import histograms, save
 
+NAME, TITLE = "sparsity", "Sparse autoencoders: few active units per input"
 EPOCHS = {"tiny": 1, "quick": 4, "full": 12}
 CODE = {"kind": "ae", "hidden": [400], "latent_dim": 64}
 ACTIVE = {"relu": 1e-3, "sigmoid": 0.1}  # a unit counts as active above this activation
@@ -99,15 +100,8 @@ def figures(t: Trained) -> list[dict]:
     ]
 
 
-EXPERIMENT = Experiment(
-    name="sparsity",
-    title="Sparse autoencoders: few active units per input",
-    arms=arms,
-    measure=measure,
-    claims=lambda ctx: CLAIMS,
-    figures=figures,
-    tables=lambda t: measures_table(t, "Test codes (64 units); mean ± std over seeds"),
-)
+def tables(t: Trained) -> list[dict]:
+    return measures_table(t, "Test codes (64 units); mean ± std over seeds")
 
 
 @torch.no_grad()
@@ -123,3 +117,6 @@ def decoder_features(setup, codes: np.ndarray) -> torch.Tensor:
     lo = diff.flatten(1).min(1).values.view(-1, 1, 1, 1)
     hi = diff.flatten(1).max(1).values.view(-1, 1, 1, 1)
     return (diff - lo) / (hi - lo).clamp_min(1e-8)
+
+
+EXPERIMENT = Experiment.from_module(__name__)

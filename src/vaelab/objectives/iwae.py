@@ -20,6 +20,13 @@ from vaelab.objectives.divergences import gaussian_kl
 from vaelab.objectives.likelihoods import LOG_LIKELIHOODS
 
 
+def log_weights(log_px_z: torch.Tensor, z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """log w = log p(x|z) + log N(z; 0, I) - log q(z|x), summed over latents: z (..., D) with mu and logvar
+    broadcasting to it, log_px_z of z's shape without D. Training's bound and the evaluation's estimate
+    (`vaelab.evaluation.likelihood`) both weigh their samples with it."""
+    return log_px_z + log_standard_normal(z).sum(-1) - log_normal(z, mu, logvar).sum(-1)
+
+
 def iwae(x: torch.Tensor, out: dict[str, torch.Tensor], likelihood: str = "bernoulli") -> dict[str, torch.Tensor]:
     """Per-example terms (B,): `loss` = -L_k, `iwae` = L_k, and the single-sample `recon`, `kl`, `elbo`."""
     if out["z"].dim() == 2:  # one sample per input: (B, D) -> (B, 1, D)
@@ -29,9 +36,7 @@ def iwae(x: torch.Tensor, out: dict[str, torch.Tensor], likelihood: str = "berno
     flat = {key: v.flatten(0, 1) if key == "x_hat" else v for key, v in out.items()}  # (B*k, C, H, W)
     x_k = x.unsqueeze(1).expand(b, k, *x.shape[1:]).flatten(0, 1)
     log_px_z = LOG_LIKELIHOODS[likelihood](x_k, flat).view(b, k)  # (B, k)
-    log_pz = log_standard_normal(z).sum(-1)  # (B, k): log N(z; 0, I)
-    log_qz = log_normal(z, mu.unsqueeze(1), logvar.unsqueeze(1)).sum(-1)  # (B, k)
-    log_w = log_px_z + log_pz - log_qz
+    log_w = log_weights(log_px_z, z, mu.unsqueeze(1), logvar.unsqueeze(1))  # (B, k)
     bound = torch.logsumexp(log_w, dim=1) - math.log(k)  # (B,)
     kl = gaussian_kl(mu, logvar).sum(-1)
     recon = -log_px_z.mean(1)

@@ -27,8 +27,9 @@ import torch
 from tqdm.auto import tqdm
 
 from vaelab import noise
-from vaelab.data.batches import Batches
+from vaelab.data.batches import NOISE_STREAM, Batches, mixed_seed
 from vaelab.errors import VaelabError
+from vaelab.progress import bar as progress_bar
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
 from vaelab.training.device import autocast, precision_warning
@@ -40,7 +41,6 @@ from vaelab.training.run_dir import append_metrics, truncate_metrics
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
 EVAL_SEED = 0  # fixed noise for validation and evaluation (the CLI's --seed default), so their numbers repeat
 MAX_SKIPS = 100  # on_nan="skip": give up after this many skipped batches in one epoch
-NOISE_SEED_MULTIPLIER = 1_000_003  # the reparameterization noise's seed: (seed * this + 1), a stream of its own
 
 
 class Interrupted(VaelabError):
@@ -121,8 +121,9 @@ def fit(
                 loop.step(x, offset, total, epoch)
                 loop.checkpoint_or_interrupt(epoch, i + 1, sigint.raised)
             record = loop.end_epoch(epoch, val)
-            if on_epoch is not None:
+            if on_epoch is not None:  # before the epoch's checkpoint: a run killed in the hook redoes the epoch
                 on_epoch(record)
+            loop.commit(record)
     loop.bar.close()
     return loop.history
 
@@ -154,7 +155,7 @@ class Loop:
     def start(cls, model, objective, train, cfg, run_dir, quiet, resume, progress) -> Loop:
         device = train.device
         model.to(device).train()
-        torch.manual_seed((cfg.seed * NOISE_SEED_MULTIPLIER + 1) % 2**63)
+        torch.manual_seed(mixed_seed(cfg.seed, NOISE_STREAM))  # the noise's own stream of the run's seed
         rank, world = distributed.info()
         auxiliary = getattr(objective, "auxiliary", None)
         if auxiliary is not None:
@@ -179,15 +180,7 @@ class Loop:
         base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
         for g, base in zip(optimizer.param_groups, base_lrs):
             g["initial_lr"] = base
-        show = not quiet and sys.stderr.isatty()
-        bar = tqdm(
-            total=cfg.epochs * len(train),
-            initial=pos.step,
-            disable=not show,
-            unit="step",
-            dynamic_ncols=True,
-            leave=False,
-        )
+        bar = progress_bar(quiet=quiet, total=cfg.epochs * len(train), initial=pos.step, unit="step")
         return cls(
             model,
             net,
@@ -291,7 +284,7 @@ class Loop:
             self.save(here, finished=False)
 
     def end_epoch(self, epoch: int, val: Batches | None) -> dict:
-        """The epoch's record (training terms, KL weight, lr, validation terms), logged and checkpointed."""
+        """The epoch's record: training terms, KL weight, lr, validation terms (`commit` logs and saves it)."""
         seconds = time.perf_counter() - self.started
         sums = distributed.sum_all(self.sums)
         steps = len(self.train)
@@ -312,15 +305,19 @@ class Loop:
             terms = mean_terms(self.model, self.objective, val, self.pos.step / steps)
             record.update({f"val_{k}": v for k, v in terms.items()})
             record["val_seconds"] = round(time.perf_counter() - v_started, 4)
+        return record
+
+    def commit(self, record: dict) -> None:
+        """Log the epoch's record and checkpoint the end of the epoch (marked finished after the last)."""
+        epoch = record["epoch"]
         self.history.append(record)
-        self.pos = Position(epoch + 1, 0, self.pos.step)
+        self.pos = Position(epoch, 0, self.pos.step)
         if self.run_dir is not None:
             append_metrics(self.run_dir, record)
-            self.save(self.pos, finished=epoch + 1 == self.cfg.epochs)
+            self.save(self.pos, finished=epoch == self.cfg.epochs)
         if not self.show and not self.quiet:
             summary = f"loss {record['loss']:.3f}" + (f"  val {record['val_loss']:.3f}" if "val_loss" in record else "")
-            print(f"epoch {epoch + 1}/{self.cfg.epochs}  {summary}  ({seconds:.1f} s)", file=sys.stderr)
-        return record
+            print(f"epoch {epoch}/{self.cfg.epochs}  {summary}  ({record['seconds']:.1f} s)", file=sys.stderr)
 
     def _position(self, epoch: int, batch: int) -> Position:
         """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""

@@ -39,6 +39,18 @@ def scatter_panels(
     return fig
 
 
+def _label(ax, xlabel: str, ylabel: str = "", title: str = "", logy: bool = False) -> None:
+    """Axis labels, an optional log y axis and title, and the legend: what every line or histogram plot ends with."""
+    ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+
+
 def curves(
     series: dict[str, dict[str, np.ndarray]], ylabel: str, xlabel: str = "epoch", title: str = "", logy: bool = False
 ) -> Figure:
@@ -49,34 +61,8 @@ def curves(
         line = ax.plot(s["x"], s["mean"], label=label)[0]
         if s.get("std") is not None:
             ax.fill_between(s["x"], s["mean"] - s["std"], s["mean"] + s["std"], color=line.get_color(), alpha=0.2)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if logy:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    _label(ax, xlabel, ylabel, title, logy)
     ax.grid(alpha=0.3)
-    return fig
-
-
-def bars(groups: dict[str, dict[str, float]], ylabel: str, title: str = "") -> Figure:
-    """Grouped bars: groups = {bar label: {"mean": m, "std": s}}."""
-    fig = Figure(figsize=(1.1 * len(groups) + 2, 3.2))
-    ax = fig.subplots()
-    names = list(groups)
-    ax.bar(
-        names,
-        [groups[n]["mean"] for n in names],
-        yerr=[groups[n].get("std", 0) for n in names],
-        capsize=3,
-        color="#4c78a8",
-    )
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, fontsize=10)
-    ax.tick_params(axis="x", labelsize=8, rotation=20)
-    ax.grid(axis="y", alpha=0.3)
     return fig
 
 
@@ -87,12 +73,7 @@ def histograms(
     ax = fig.subplots()
     for label, values in series.items():
         ax.hist(np.asarray(values).ravel(), bins=bins, alpha=0.55, label=label, density=True)
-    ax.set_xlabel(xlabel)
-    if logy:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    _label(ax, xlabel, title=title, logy=logy)
     return fig
 
 
