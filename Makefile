@@ -20,7 +20,7 @@ $(VENV)/.torch: | $(PY)
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
-	$(PIP) install -q -e .
+	$(PIP) install -q -e '.[notebook]'
 	touch $@
 
 # The tests also exercise the optional extras: Ray sweeps and TensorBoard/MLflow tracking.

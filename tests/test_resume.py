@@ -93,3 +93,22 @@ def test_resume_refuses_other_settings_and_a_damaged_checkpoint(reference, tmp_p
     state.write_bytes(state.read_bytes()[:-10] + b"0123456789")
     bad = vaelab("train", "--resume", str(run))
     assert bad.returncode == 1 and "is corrupt" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_run_written_before_a_config_field_existed_is_still_the_same_finished_run(tmp_path):
+    import json
+
+    from vaelab.config import from_dict
+    from vaelab.experiments.common import finished_with
+    from vaelab.experiments.runs import run_state, train_run
+    from vaelab.training.config import RunConfig
+
+    cfg = from_dict(RunConfig, {"data": {"dataset": "digits", "val_size": 100}, "train": {"epochs": 1}})
+    train_run(cfg, tmp_path / "run", quiet=True)
+    path = tmp_path / "run" / "config.json"
+    old = json.loads(path.read_text())
+    del old["data"]["test_fraction"], old["data"]["image_size"]  # as an older vaelab wrote it
+    path.write_text(json.dumps(old))
+    assert run_state(tmp_path / "run", cfg) == "finished" and finished_with(tmp_path / "run", cfg)
+    other = from_dict(RunConfig, {"data": {"dataset": "digits", "val_size": 100}, "train": {"epochs": 2}})
+    assert run_state(tmp_path / "run", other) == "none" and run_state(tmp_path / "nothing", cfg) == "none"

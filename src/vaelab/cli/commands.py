@@ -17,7 +17,7 @@ from vaelab.cli.flags import (
     ray_config,
     tracking_config,
 )
-from vaelab.data import DATASETS, dataset_status
+from vaelab.data import dataset_status
 from vaelab.errors import ConfigError
 from vaelab.experiments.pool import DEFAULT_WORKERS
 
@@ -109,6 +109,7 @@ def cmd_datasets(args: argparse.Namespace, argv: list[str]) -> int:
     for row in rows:
         where = row.get("where") or f"not found; {row.get('how_to_get', '')}"
         print(f"{row['name']:<14} {row.get('description', '')}\n{'':<14} {where}")
+    print("your own data: --dataset PATH, a folder of images (class subfolders as labels), a .npz or a .npy")
     return 0
 
 
@@ -128,19 +129,18 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
         tracking=tracking_config(args),
     )
     print(f"tutorial written: {page}")
+    if (Path(page).parent / "tutorial.ipynb").exists():
+        print(f"notebook: {Path(page).parent / 'tutorial.ipynb'}")
     return 0
 
 
 def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.common import Context
-    from vaelab.experiments.registry import DEFAULT_SEEDS
-    from vaelab.experiments.tutorial import run_experiment
+    from vaelab.experiments.tutorial import make_context, run_experiment
 
-    ctx = Context(
-        out=Path(args.out),
-        profile=args.profile,
-        seeds=args.seeds or DEFAULT_SEEDS[args.profile],
-        seeds_given=args.seeds is not None,
+    ctx = make_context(
+        args.out,
+        args.profile,
+        args.seeds,
         dataset=args.dataset,
         data_dir=args.data_dir,
         quiet=args.quiet,
@@ -149,6 +149,7 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
         workers=args.workers,
         ray=ray_config(args),
         tracking=tracking_config(args),
+        image_size=tuple(args.image_size),
     )
     path = run_experiment(args.name, ctx)
     print(f"results: {path}")
@@ -207,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         vaelab train --model ae --latent-dim 64 --corruption gaussian --noise 0.3 --out runs/dae
         vaelab train --beta 4 --kl-schedule linear --warmup-epochs 5 --out runs/beta4
         vaelab train --config runs/vae/config.json --seed 1 --out runs/vae-seed1
-        vaelab train --resume runs/vae            # after a crash or Ctrl-C""",
+        vaelab train --resume runs/vae            # after a crash or Ctrl-C
+        vaelab train --dataset my_images/ --image-size 32 --arch conv --out runs/mine   # a folder of images
+        vaelab train --dataset faces.npz --out runs/faces                              # x (and y) in a .npz""",
     )
     p.add_argument("--out", help="run folder to create")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
@@ -215,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     add_tracking_flags(p)
-    add_config_flags(p, choices={"dataset": sorted(DATASETS)})
+    add_config_flags(p)
 
     p = _sub(
         subs,
@@ -320,7 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="tutorial-out", help="folder; results go to OUT/NAME (default: tutorial-out)")
     p.add_argument("--profile", choices=["tiny", "quick", "full"], default="quick", help="run size (default: quick)")
-    p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="dataset (default: mnist)")
+    p.add_argument(
+        "--dataset",
+        default="mnist",
+        help="a dataset's name, or your own data: a folder of images, a .npz or a .npy (default: mnist)",
+    )
+    p.add_argument(
+        "--image-size", type=positive_int, nargs="+", default=(), metavar="H", help="your own folder: resize to H [W]"
+    )
     add_run_options(p)
 
     p = _sub(

@@ -47,7 +47,7 @@ def add_config_flags(parser: argparse.ArgumentParser, choices: dict[str, list[st
         for f in dataclasses.fields(cls):
             hint = hints[f.name]
             default = getattr(defaults, f.name)
-            shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
+            shown = (" ".join(map(str, default)) or "none") if isinstance(default, tuple) else default
             kwargs: dict = {
                 "dest": f"{section}.{f.name}",
                 "default": argparse.SUPPRESS,

@@ -2,6 +2,6 @@
 
 from vaelab.data.config import DataConfig
 from vaelab.data.dataset import ImageDataset
-from vaelab.data.registry import DATASETS, dataset_status, load_dataset
+from vaelab.data.registry import DATASETS, dataset_status, load_data, load_dataset
 
-__all__ = ["DATASETS", "DataConfig", "ImageDataset", "dataset_status", "load_dataset"]
+__all__ = ["DATASETS", "DataConfig", "ImageDataset", "dataset_status", "load_data", "load_dataset"]

@@ -11,7 +11,8 @@ import torch
 class ImageDataset:
     """A whole dataset held in memory as uint8 tensors.
 
-    Images are (N, C, H, W) uint8 in [0, 255]; labels are (N,) int64. Batches are drawn from it by
+    Images are (N, C, H, W) uint8 in [0, 255]; labels are (N,) int64 (-1 throughout, and no classes, for
+    unlabelled data of your own). Batches are drawn from it by
     index permutations (see `vaelab.data.batches`), never image by image.
     """
 
@@ -23,6 +24,12 @@ class ImageDataset:
     classes: tuple[str, ...]
     source: str  # where the files were found, for logs and `vaelab datasets`
     factors: object | None = None  # a FactorDataset (dSprites): training batches are rendered from it
+    digest: str = ""  # your own data: sha256 of the images and labels, recorded in the run folder
+
+    @property
+    def labelled(self) -> bool:
+        """False for your own data without labels (their labels are all -1)."""
+        return bool(self.classes)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

@@ -1,9 +1,10 @@
-"""The datasets vaelab knows, by name: a plain dict of small specs."""
+"""The datasets vaelab knows, by name (a plain dict of small specs), and your own data, by path."""
 
 from __future__ import annotations
 
 import difflib
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,13 @@ import numpy as np
 import torch
 
 from vaelab.data import cifar, dsprites, mnist
+from vaelab.data.arrays import IN_MEMORY, load_array_file
+from vaelab.data.config import DataConfig
 from vaelab.data.dataset import ImageDataset
-from vaelab.errors import ConfigError
+from vaelab.data.folders import load_image_folder
+from vaelab.errors import ConfigError, DataError
+
+OWN_DATA = "a folder of images, a .npz or a .npy"
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,54 @@ def load_dataset(name: str, data_dir: str | Path | None = None, download: bool =
     if name not in DATASETS:
         close = difflib.get_close_matches(name, DATASETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"unknown dataset {name!r}; choose one of: {', '.join(sorted(DATASETS))}{hint}")
+        raise ConfigError(
+            f"unknown dataset {name!r}; choose one of: {', '.join(sorted(DATASETS))}, or a path to {OWN_DATA}{hint}"
+        )
     return DATASETS[name].load(data_dir, download)
+
+
+def is_path(name: str) -> bool:
+    """True when `dataset` names your own data rather than a built-in set."""
+    suffix = Path(name).suffix.lower()
+    return name not in DATASETS and ("/" in name or os.sep in name or suffix in (".npz", ".npy") or Path(name).exists())
+
+
+def load_data(cfg: DataConfig, download: bool = True) -> ImageDataset:
+    """The data a run's config names: a built-in dataset by name, or your own by path."""
+    if cfg.dataset == IN_MEMORY:
+        raise DataError(
+            "this run's images were passed from Python (an array, tensor or Dataset); pass them again with "
+            "dataset=, e.g. vaelab.load(RUN, dataset=images)"
+        )
+    if not is_path(cfg.dataset):
+        if cfg.image_size:
+            raise ConfigError(f"data.image_size applies to a folder of images ({cfg.dataset} is a built-in dataset)")
+        if cfg.test_fraction != DataConfig.test_fraction:
+            raise ConfigError(f"data.test_fraction applies to your own data ({cfg.dataset} has its own test set)")
+        return load_dataset(cfg.dataset, cfg.data_dir, download)
+    path = Path(cfg.dataset).expanduser()
+    if not path.exists():
+        raise DataError(f"no such file or folder: {path} (a dataset is a name from `vaelab datasets`, or {OWN_DATA})")
+    if not path.is_dir() and cfg.image_size:
+        raise ConfigError(f"data.image_size applies to a folder of images, not to {path}")
+    if not path.is_dir() and path.suffix.lower() not in (".npz", ".npy"):
+        raise DataError(f"{path}: vaelab reads {OWN_DATA} (not a {path.suffix or 'file without a suffix'})")
+    path = path.resolve()
+    return _load_own(str(path), cfg.image_size, cfg.test_fraction, _signature(path))
+
+
+def _signature(path: Path) -> tuple:
+    """Sizes and modification times of the files behind `path`: a changed file makes a new cache entry."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_own(path: str, image_size: tuple[int, ...], test_fraction: float, signature: tuple) -> ImageDataset:
+    """Your own data, read once per process while its files are unchanged (an experiment loads it per run)."""
+    if Path(path).is_dir():
+        return load_image_folder(Path(path), image_size, test_fraction)
+    return load_array_file(Path(path), test_fraction)
 
 
 def dataset_status(data_dir: str | Path | None = None) -> list[dict]:

@@ -24,6 +24,7 @@ from vaelab.experiments.specs import DESCRIPTIVE_SEEDS, VAE_Z20, ae_z20, shared_
 from vaelab.viz.grid import save_grid
 
 NAME, TITLE = "blur", "Blurry samples: sharpness and Frechet distance"
+NEEDS_LABELS = True  # a classifier's features judge samples and reconstructions
 IMAGES = {"tiny": 200, "quick": 2000, "full": 5000}
 REFERENCE = "VAE Bernoulli, beta 1"
 SHARPER = math.log(1.1)  # the smallest effect that matters: real images 10% sharper (log-ratio)

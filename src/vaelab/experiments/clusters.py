@@ -18,6 +18,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
 NAME, TITLE = "clusters", "Cluster formation: autoencoder versus VAE"
+NEEDS_LABELS = True  # clusters and probes are scored against the classes
 KINDS = {"AE": "ae", "VAE": "vae"}
 MEASURES = ["silhouette", "kmeans_nmi", "kmeans_ari", "knn_accuracy", "linear_probe_accuracy"]
 

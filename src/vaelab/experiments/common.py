@@ -31,10 +31,11 @@ import numpy as np
 
 from vaelab.atomic import atomic_write_text
 from vaelab.config import to_dict
+from vaelab.data import ImageDataset, load_data
+from vaelab.data.registry import is_path
 from vaelab.experiments.pool import RayConfig, train_jobs
-from vaelab.experiments.runs import chain_hooks, load_trained
+from vaelab.experiments.runs import chain_hooks, load_trained, run_state
 from vaelab.experiments.tracking import TrackingConfig, tracking_hook
-from vaelab.training.checkpoint import read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup
 
@@ -57,6 +58,7 @@ class Context:
     workers: int = 1  # processes that train runs side by side
     ray: RayConfig | None = None  # train the runs as tasks on a Ray cluster instead (see pool.py)
     tracking: TrackingConfig | None = None  # stream every run's epochs to TensorBoard / MLflow
+    image_size: tuple[int, ...] = ()  # your own folder of images: resize them (data.image_size)
 
     @property
     def seed_list(self) -> list[int]:
@@ -70,8 +72,17 @@ class Context:
         return classifier_for(dataset, device, self.out, epochs=epochs, limit=limit)
 
     def slug(self, name: str) -> str:
-        """An experiment's folder name: NAME on MNIST, NAME-DATASET on any other dataset."""
-        return name if self.dataset == "mnist" else f"{name}-{self.dataset}"
+        """An experiment's folder name: NAME on MNIST, NAME-DATASET on any other dataset (your own data: the
+        file or folder's name)."""
+        return name if self.dataset == "mnist" else f"{name}-{self.dataset_label}"
+
+    @property
+    def dataset_label(self) -> str:
+        return Path(self.dataset).expanduser().resolve().stem if is_path(self.dataset) else self.dataset
+
+    def data(self) -> ImageDataset:
+        """The context's dataset, loaded (built-in sets and your own are cached per process)."""
+        return load_data(run_config(self).data)
 
     def folder(self, name: str) -> Path:
         path = Path(self.out) / self.slug(name)
@@ -89,7 +100,7 @@ def run_config(ctx: Context, **sections) -> RunConfig:
     e.g. run_config(ctx, model={"latent_dim": 2}, train={"epochs": 5, "seed": 1})."""
     from vaelab.config import from_dict
 
-    data = {"dataset": ctx.dataset, "data_dir": ctx.data_dir, **sections.pop("data", {})}
+    data = {"dataset": ctx.dataset, "data_dir": ctx.data_dir, "image_size": ctx.image_size, **sections.pop("data", {})}
     return from_dict(RunConfig, {"data": data, **sections})
 
 
@@ -133,11 +144,8 @@ def _seed_label(label: str, cfg: RunConfig, count: int) -> str:
 
 
 def finished_with(run_dir: Path, cfg: RunConfig) -> bool:
-    try:
-        same = json.loads((run_dir / "config.json").read_text()) == json.loads(json.dumps(to_dict(cfg)))
-        return same and bool(read_state(run_dir).get("finished"))
-    except Exception:  # noqa: BLE001 - anything unreadable means: train again
-        return False
+    """True when `run_dir` holds a finished run of exactly `cfg` (runs.run_state)."""
+    return run_state(run_dir, cfg) == "finished"
 
 
 def aggregate(values: list[float]) -> dict:
@@ -161,7 +169,7 @@ def write_results(ctx: Context, name: str, title: str, payload: dict, started: f
     results = {
         "name": ctx.slug(name),
         "experiment": name,
-        "title": title if ctx.dataset == "mnist" else f"{title} ({ctx.dataset})",
+        "title": title if ctx.dataset == "mnist" else f"{title} ({ctx.dataset_label})",
         "profile": ctx.profile,
         "seeds": ctx.seeds,
         "dataset": ctx.dataset,

@@ -8,19 +8,25 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.data.files import cache_dir
+from vaelab.errors import DataError
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation.feature_classifier import classifier_for
 from vaelab.experiments.latents import encode_split
 from vaelab.experiments.measures import aggregate_posterior_gap, latent_quality, sample_quality, test_nll
 from vaelab.experiments.runs import evaluate_setup, load_trained
+from vaelab.training.setup import Setup
 from vaelab.training.trainer import EVAL_SEED
 
 MI_POINTS = 2000  # I(x; z) on the first 2,000 test codes: O(N^2) memory and time; the estimate is capped at log N
 
 
-def evaluate_run(
-    run_dir: str | Path,
-    data_dir: str | None = None,
+def evaluate_run(run_dir: str | Path, data_dir: str | None = None, **options) -> dict:
+    """`vaelab evaluate RUN`: evaluate_loaded (the `options`) on the run in `run_dir`."""
+    return evaluate_loaded(load_trained(run_dir, data_dir), **options)
+
+
+def evaluate_loaded(
+    setup: Setup,
     split: str = "test",
     seed: int = EVAL_SEED,
     nll_samples: int = 0,
@@ -29,12 +35,16 @@ def evaluate_run(
     probes: bool = False,
     samples: bool = False,
 ) -> dict:
-    """`vaelab evaluate RUN`'s report: load the run folder, then always `runs.evaluate_setup`'s terms (for a
-    VAE the negative ELBO) in nats per image. With flags:
-    the IWAE estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per
-    dimension, I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
-    setup = load_trained(run_dir, data_dir)
-    result = {"run": str(run_dir), **evaluate_setup(setup, split, seed)}
+    """`vaelab evaluate RUN`'s report on a loaded run (`vaelab.Run.evaluate` too): always
+    `runs.evaluate_setup`'s terms (for a VAE the negative ELBO) in nats per image. With flags: the IWAE
+    estimate of -log p(x) with `nll_samples` samples, latent-space use (active units, KL per dimension,
+    I(x; z), aggregate posterior vs prior), probes and clusters, and prior-sample quality."""
+    if (probes or samples) and not setup.dataset.labelled:
+        raise DataError(
+            f"probes and sample quality need labelled data, and {setup.dataset.source} has no labels: put the "
+            "images in class subfolders, or save labels y beside x"
+        )
+    result = {"run": str(setup.run_dir), **evaluate_setup(setup, split, seed)}
     is_vae = setup.cfg.model.kind == "vae"
     timings = {}
     if nll_samples and is_vae:

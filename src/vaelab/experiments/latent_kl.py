@@ -18,6 +18,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
 
 NAME, TITLE = "latent-kl", "The latent space with and without the KL term"
+NEEDS_LABELS = True  # probes, and a classifier's features judge samples
 WITH, WITHOUT = "with KL (beta = 1)", "without KL (beta = 0)"
 BETA = {WITH: 1.0, WITHOUT: 0.0}
 SAMPLES = {"tiny": 500, "quick": 2000, "full": 2000}  # prior samples judged by the classifier

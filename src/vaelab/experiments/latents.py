@@ -62,7 +62,7 @@ def interpolations(setup: Setup, pairs: int = 6, steps: int = 10, seed: int = 0)
     rows = []
     for _ in range(pairs):
         a, b = rng.choice(len(mu), size=2, replace=False)
-        while labels[a] == labels[b]:
+        while labels[a] == labels[b] and labels[a] >= 0:  # different classes, where there are labels
             b = rng.integers(len(mu))
         alphas = np.linspace(0, 1, steps)[:, None]
         rows.append((1 - alphas) * mu[a] + alphas * mu[b])

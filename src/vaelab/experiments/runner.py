@@ -12,7 +12,8 @@ An experiment module declares, by these names (`Experiment.from_module` collects
               code before any run, judged by `vaelab.experiments.claims` (or `claims(ctx)` when they
               depend on the profile)
     figures   (Trained) -> [{"file", "caption"}]; `tables` likewise (default: every measure, per arm)
-    optional  prepare, tables, extra (more keys for results.json), SEEDS, DATASET (see Experiment), and
+    optional  prepare, tables, extra (more keys for results.json), SEEDS, DATASET, NEEDS_LABELS (see
+              Experiment), and
               hook: (ctx) -> an epoch hook every run calls while it trains (a learning curve's scorer)
 
 Seeds. A seed count N always means the first N seeds of the context's list, --seed S to S + N - 1
@@ -36,10 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaelab.errors import DataError
 from vaelab.experiments.claims import Claim, judge
 from vaelab.experiments.common import Context, aggregate, fmt, group_configs, train_groups, write_results
 from vaelab.progress import bar
 from vaelab.training.setup import Setup
+
+UNLABELLED_OK = ("generation", "kl-annealing", "sparsity", "denoising")  # the tutorial's, on data without labels
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Experiment:
     seeds: dict[str, int] = field(default_factory=dict)  # this experiment's seed count by profile, if not the default
     dataset: str | None = None  # a fixed dataset (dSprites), else the context's
     extra: Callable[[Trained], dict] | None = None  # more keys for results.json
+    needs_labels: bool = False  # its measures use class labels (probes, clusters, a classifier's features)
     hook: Callable[[Context], Any] | None = None  # an EpochHook every run calls after each epoch (curves)
 
     @classmethod
@@ -97,6 +102,7 @@ class Experiment:
             figures=m.figures,
             seeds=getattr(m, "SEEDS", {}),
             dataset=getattr(m, "DATASET", None),
+            needs_labels=getattr(m, "NEEDS_LABELS", False),
             **optional,
         )
 
@@ -131,9 +137,22 @@ def measures_table(trained: Trained, title: str = "Per arm, mean ± std over see
     return [{"title": title, "columns": ["measure", *arms], "rows": rows}]
 
 
+def check_data(experiment: Experiment, ctx: Context) -> None:
+    """Read the data before anything is trained or written: bad data are refused first, and so is an
+    experiment that needs labels on data without them."""
+    data = ctx.data()
+    if experiment.needs_labels and not data.labelled:
+        raise DataError(
+            f"experiment {experiment.name} needs labelled data (its measures use the classes), and {ctx.dataset} "
+            "has no labels: put the images in class subfolders, or save labels y beside x; "
+            f"experiments that run without labels: {', '.join(UNLABELLED_OK)}"
+        )
+
+
 def run(experiment: Experiment, ctx: Context) -> dict:
     started = time.perf_counter()
     ctx = context_for(experiment, ctx)
+    check_data(experiment, ctx)
     folder = ctx.folder(experiment.name)
     arms = experiment.arms(ctx)
     hook = experiment.hook(ctx) if experiment.hook else None

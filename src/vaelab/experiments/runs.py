@@ -9,12 +9,20 @@ from pathlib import Path
 
 import torch
 
+from vaelab.data import load_data
 from vaelab.errors import CheckpointError
 from vaelab.training import distributed
 from vaelab.training.checkpoint import load_model_weights, read_state
 from vaelab.training.config import RunConfig
-from vaelab.training.run_dir import load_config, prepare_run_dir, read_metrics
-from vaelab.training.setup import Setup, build
+from vaelab.training.run_dir import (
+    check_data,
+    load_config,
+    prepare_run_dir,
+    read_data_record,
+    read_metrics,
+    record_data,
+)
+from vaelab.training.setup import Given, Setup, build
 from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
 from vaelab.viz.grid import save_grid
 
@@ -65,9 +73,11 @@ def train_run(
     quiet: bool = False,
     force: bool = False,
     hook: EpochHook | None = None,
+    given: Given | None = None,
 ) -> dict:
-    """Build from `cfg`, train, and leave a complete run folder at `out`; returns a summary."""
-    return train_setup(build(cfg), out, argv, quiet, force, hook=hook)
+    """Build from `cfg` (and what is `given` from Python), train, and leave a complete run folder at `out`;
+    returns a summary. Data and networks are checked before anything is written."""
+    return train_setup(build(cfg, given=given), out, argv, quiet, force, hook=hook)
 
 
 def train_setup(
@@ -85,6 +95,7 @@ def train_setup(
     main_process = distributed.is_main()
     if not resume and main_process:
         out = prepare_run_dir(out, cfg, argv, setup.device, force=force)
+        record_data(out, setup.dataset)
     setup.run_dir = Path(out)
     on_epoch = hook(setup, Path(out)) if hook is not None else None
     try:
@@ -110,30 +121,57 @@ def train_setup(
 
 
 def resume_run(
-    run_dir: str | Path, quiet: bool = False, data_dir: str | None = None, hook: EpochHook | None = None
+    run_dir: str | Path,
+    quiet: bool = False,
+    data_dir: str | None = None,
+    hook: EpochHook | None = None,
+    given: Given | None = None,
 ) -> dict:
     """Continue an interrupted run from its last checkpoint, with the config it was started with. A run
-    killed before its first checkpoint has lost nothing but its start: it starts over from config.json."""
+    killed before its first checkpoint has lost nothing but its start: it starts over from config.json.
+    Your own data are read where they were when it started, and refused if they changed."""
     cfg = load_config(run_dir)
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, data_dir=data_dir))
+    given = run_data(run_dir, cfg, given)
     try:
         read_state(run_dir)
     except CheckpointError:
         print(f"vaelab: {run_dir} has no checkpoint yet: starting it over from its config.json", file=sys.stderr)
         argv_file = Path(run_dir) / "argv.txt"
         argv = argv_file.read_text().split() if argv_file.exists() else None
-        return train_setup(build(cfg), run_dir, argv, quiet=quiet, force=True, hook=hook)
-    return train_setup(build(cfg), run_dir, quiet=quiet, resume=True, hook=hook)
+        return train_setup(build(cfg, given=given), run_dir, argv, quiet=quiet, force=True, hook=hook)
+    return train_setup(build(cfg, given=given), run_dir, quiet=quiet, resume=True, hook=hook)
+
+
+def run_data(run_dir: str | Path, cfg: RunConfig, given: Given | None = None) -> Given:
+    """What a run folder is built with: the `given` data, or for your own data on disk the files at the
+    absolute path RUN/data.json records; either way checked against the digest recorded there."""
+    given = given or Given()
+    record = read_data_record(run_dir)
+    if given.dataset is None and record and record.get("path"):
+        data = dataclasses.replace(cfg.data, dataset=record["path"])
+        given = dataclasses.replace(given, dataset=load_data(data))
+    if given.dataset is not None:
+        check_data(run_dir, given.dataset)
+    return given
+
+
+def run_state(run_dir: str | Path, cfg: RunConfig) -> str:
+    """What `run_dir` holds of exactly `cfg`: "finished", "unfinished" (a checkpoint to continue from), or
+    "none" (no run, another config, or nothing readable). Configs compare as dataclasses, so a config.json
+    written before a field was added (it reads back with that field's default) is the same config."""
+    try:
+        if load_config(run_dir) != cfg:
+            return "none"
+        return "finished" if read_state(run_dir).get("finished", False) else "unfinished"
+    except Exception:  # noqa: BLE001 - anything missing or unreadable: no run to reuse
+        return "none"
 
 
 def resumable(run_dir: str | Path, cfg: RunConfig) -> bool:
     """True when `run_dir` holds an unfinished checkpoint of exactly `cfg` (so training can continue)."""
-    try:
-        same = load_config(run_dir) == cfg
-        return same and not read_state(run_dir).get("finished", False)
-    except Exception:  # noqa: BLE001 - anything missing or unreadable: not resumable
-        return False
+    return run_state(run_dir, cfg) == "unfinished"
 
 
 def train_or_resume(
@@ -150,13 +188,15 @@ def train_or_resume(
     return train_run(cfg, run_dir, argv=argv, quiet=quiet, force=True, hook=hook)
 
 
-def load_trained(run_dir: str | Path, data_dir: str | None = None, cfg: RunConfig | None = None) -> Setup:
+def load_trained(
+    run_dir: str | Path, data_dir: str | None = None, cfg: RunConfig | None = None, given: Given | None = None
+) -> Setup:
     """The run's setup with its trained weights loaded (eval mode); `cfg` (default: the run's config.json)
-    saves reading it when the caller has it."""
+    saves reading it when the caller has it; `given` as in run_data."""
     cfg = cfg or load_config(run_dir)
     if data_dir is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, data_dir=data_dir))
-    setup = build(cfg)
+    setup = build(cfg, given=run_data(run_dir, cfg, given))
     load_model_weights(run_dir, setup.model)
     setup.model.eval()
     setup.run_dir = Path(run_dir)

@@ -13,12 +13,25 @@ from vaelab.experiments.pool import RayConfig
 from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
 from vaelab.experiments.tracking import TrackingConfig
 from vaelab.report.html import write_report
+from vaelab.report.notebook import write_notebook
 
 SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
 
 
 def run_experiment(name: str, ctx: Context) -> Path:
     return runner.run(EXPERIMENTS[name], ctx)["path"]
+
+
+def make_context(out: str | Path, profile: str = "quick", seeds: int | None = None, **fields) -> Context:
+    """Where and how experiments run: the profile's seed count unless `seeds` is given; `fields` are the
+    other fields of Context (dataset, data_dir, first_seed, workers, ...)."""
+    return Context(
+        out=Path(out),
+        profile=profile,
+        seeds=seeds or DEFAULT_SEEDS[profile],
+        seeds_given=seeds is not None,
+        **fields,
+    )
 
 
 def run_tutorial(
@@ -34,15 +47,15 @@ def run_tutorial(
     ray: RayConfig | None = None,
     tracking: TrackingConfig | None = None,
 ) -> Path:
-    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html; their runs train
-    in `workers` local processes, or on Ray when `ray` is given, streaming to the trackers of `tracking`."""
+    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html (and
+    out/tutorial.ipynb, when nbformat is installed); their runs train in `workers` local processes, or on Ray
+    when `ray` is given, streaming to the trackers of `tracking`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = Context(
-        out=out,
-        profile=profile,
-        seeds=seeds or DEFAULT_SEEDS[profile],
-        seeds_given=seeds is not None,
+    ctx = make_context(
+        out,
+        profile,
+        seeds,
         data_dir=data_dir,
         quiet=quiet,
         force=force,
@@ -68,4 +81,7 @@ def run_tutorial(
         run_experiment(name, job_ctx)
     total = time.perf_counter() - started
     info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(jobs), "minutes": round(total / 60, 1)}
-    return write_report(out, info)
+    page = write_report(out, info)
+    if write_notebook(out, profile, seeds, seed) is None and not quiet:
+        print("vaelab: tutorial.ipynb not written: pip install 'vaelab[notebook]' for it", file=sys.stderr)
+    return page

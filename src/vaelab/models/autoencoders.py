@@ -16,7 +16,7 @@ from torch import nn
 
 from vaelab import noise
 from vaelab.models.config import ModelConfig
-from vaelab.models.networks import DECODERS, ENCODERS
+from vaelab.models.networks import build_networks
 
 CODE_ACTIVATIONS = {"none": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
 
@@ -39,11 +39,11 @@ class LikelihoodScale(nn.Module):
 class _Decoded(nn.Module):
     """Shared by both models: a decoder network plus, for a Gaussian p(x|z), its scale."""
 
-    def _init_decoder(self, cfg: ModelConfig, image_shape: tuple[int, int, int]) -> None:
+    def _init_decoder(self, cfg: ModelConfig, image_shape: tuple[int, int, int], decoder: nn.Module) -> None:
         self.config = cfg
         self.image_shape = tuple(image_shape)
         self.latent_dim = cfg.latent_dim
-        self.decoder = DECODERS[cfg.arch](cfg, image_shape)
+        self.decoder = decoder
         self.scale = LikelihoodScale(cfg, image_shape[0]) if cfg.likelihood == "gaussian" else None
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -72,11 +72,11 @@ class _Decoded(nn.Module):
 class Autoencoder(_Decoded):
     """x -> z = f(x) -> x_hat = g(z). Deterministic; the code may pass through a nonlinearity."""
 
-    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], encoder=None, decoder=None):
         super().__init__()
-        self.encoder = ENCODERS[cfg.arch](cfg, image_shape, cfg.latent_dim)
+        self.encoder, decoder = build_networks(cfg, image_shape, cfg.latent_dim, encoder, decoder)
         self.code_activation = CODE_ACTIVATIONS[cfg.code_activation]()
-        self._init_decoder(cfg, image_shape)
+        self._init_decoder(cfg, image_shape, decoder)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.code_activation(self.encoder(x))  # (B, C, H, W) -> (B, D)
@@ -89,10 +89,10 @@ class Autoencoder(_Decoded):
 class VAE(_Decoded):
     """Kingma & Welling (2014): q(z|x) = N(mu(x), diag(exp(logvar(x)))), p(z) = N(0, I), p(x|z) by the decoder."""
 
-    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], encoder=None, decoder=None):
         super().__init__()
-        self.encoder = ENCODERS[cfg.arch](cfg, image_shape, 2 * cfg.latent_dim)
-        self._init_decoder(cfg, image_shape)
+        self.encoder, decoder = build_networks(cfg, image_shape, 2 * cfg.latent_dim, encoder, decoder)
+        self._init_decoder(cfg, image_shape, decoder)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """q(z|x)'s parameters: (B, C, H, W) -> mu (B, D), logvar (B, D)."""

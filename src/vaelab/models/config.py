@@ -8,7 +8,7 @@ from vaelab.config import check_choice, check_range, option
 from vaelab.errors import ConfigError
 
 KINDS = ("ae", "vae")
-ARCHS = ("mlp", "conv")
+ARCHS = ("mlp", "conv", "custom")
 ACTIVATIONS = ("relu", "tanh", "elu", "leaky_relu")
 LIKELIHOODS = ("bernoulli", "gaussian")
 CODE_ACTIVATIONS = ("none", "relu", "sigmoid")
@@ -17,7 +17,12 @@ CODE_ACTIVATIONS = ("none", "relu", "sigmoid")
 @dataclass(frozen=True)
 class ModelConfig:
     kind: str = option("vae", "autoencoder (ae) or variational autoencoder (vae)", choices=KINDS, flag="model")
-    arch: str = option("mlp", "fully connected (mlp) or convolutional (conv) encoder/decoder", choices=ARCHS)
+    arch: str = option(
+        "mlp",
+        "fully connected (mlp) or convolutional (conv) encoder/decoder, or your own (custom: from Python, "
+        "vaelab.train(encoder=..., decoder=...))",
+        choices=ARCHS,
+    )
     hidden: tuple[int, ...] = option((400,), "hidden layer widths of the MLP part, encoder order")
     latent_dim: int = option(20, "size of the latent code z")
     channels: tuple[int, ...] = option(

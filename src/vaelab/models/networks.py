@@ -14,6 +14,7 @@ from torch import nn
 
 from vaelab.errors import ConfigError
 from vaelab.models.config import ModelConfig
+from vaelab.models.custom import custom_networks
 
 ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
 
@@ -111,3 +112,19 @@ class ConvDecoder(nn.Module):
 
 ENCODERS = {"mlp": MLPEncoder, "conv": ConvEncoder}
 DECODERS = {"mlp": MLPDecoder, "conv": ConvDecoder}
+
+
+def build_networks(
+    cfg: ModelConfig,
+    image_shape: tuple[int, int, int],
+    out_dim: int,
+    encoder: nn.Module | None = None,
+    decoder: nn.Module | None = None,
+) -> tuple[nn.Module, nn.Module]:
+    """The encoder (images -> out_dim features) and decoder (codes -> images) of `cfg.arch`, created in that
+    order; for arch "custom", your own `encoder` and `decoder`, checked (see vaelab.models.custom)."""
+    if cfg.arch == "custom":
+        return custom_networks(cfg, image_shape, out_dim, encoder, decoder)
+    if encoder is not None or decoder is not None:
+        raise ConfigError(f"your own encoder and decoder need model.arch custom (got {cfg.arch})")
+    return ENCODERS[cfg.arch](cfg, image_shape, out_dim), DECODERS[cfg.arch](cfg, image_shape)

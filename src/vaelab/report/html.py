@@ -215,6 +215,19 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
     return out_dir / "index.html"
 
 
+def claim_markdown(c: dict) -> str:
+    """A claim's verdict and each effect's estimate, as a Markdown list."""
+    lines = [f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c.get('reason', '')})"]
+    lines += [f"  - {e['effect']}: {e.get('text', '')} ({e['verdict']})" for e in c.get("effects", [])]
+    return "\n".join(lines)
+
+
+def table_markdown(t: dict) -> str:
+    head = "| " + " | ".join(map(str, t["columns"])) + " |\n|" + "---|" * len(t["columns"])
+    rows = "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"])
+    return f"**{t.get('title', '')}**\n\n{head}\n{rows}"
+
+
 def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) -> str:
     out = [f"# {content.TITLE}", to_markdown(content.LEAD)]
     if run_info:
@@ -226,18 +239,8 @@ def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) 
         out.append(f"### {r.get('title', n)}")
         if n in content.EXPERIMENT_INTROS:
             out.append(to_markdown(content.EXPERIMENT_INTROS[n]))
-        for c in r.get("claims", []):
-            out.append(f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c.get('reason', '')})")
-            out += [f"  - {e['effect']}: {e.get('text', '')} ({e['verdict']})" for e in c.get("effects", [])]
-        for t in r.get("tables", []):
-            out.append(
-                f"**{t.get('title', '')}**\n\n| "
-                + " | ".join(map(str, t["columns"]))
-                + " |\n|"
-                + "---|" * len(t["columns"])
-                + "\n"
-                + "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"])
-            )
+        out += [claim_markdown(c) for c in r.get("claims", [])]
+        out += [table_markdown(t) for t in r.get("tables", [])]
         out += [f"![{f['caption']}]({n}/{f['file']})\n\n_{f['caption']}_" for f in r.get("figures", [])]
     for _, t, text in (content.SHORTCOMINGS, content.APPLICATIONS):
         out.append(f"## {t}\n\n{to_markdown(text)}")

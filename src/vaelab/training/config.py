@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
+from typing import Any
 
-from vaelab.config import check_choice, check_range, option
+from vaelab.config import check_choice, check_range, from_dict, option, to_dict, unknown_key_error
 from vaelab.data.config import DataConfig
 from vaelab.errors import ConfigError
 from vaelab.models.config import ModelConfig
@@ -79,3 +82,27 @@ class RunConfig:
         check_objective(self.objective, self.model.kind)
         if self.objective.sparsity_kl > 0 and self.model.code_activation != "sigmoid":
             raise ConfigError("objective.sparsity_kl needs codes in (0, 1): set model.code_activation sigmoid")
+
+
+def setting_names() -> dict[str, tuple[str, str]]:
+    """Every setting by its one name, the CLI flag's without the dashes in snake case (`latent_dim`; `model`
+    for model.kind, `k` for objective.k) -> (section, field)."""
+    sections = typing.get_type_hints(RunConfig)
+    return {
+        f.metadata.get("flag") or f.name: (section, f.name)
+        for section, cls in sections.items()
+        for f in dataclasses.fields(cls)
+    }
+
+
+def with_settings(cfg: RunConfig, **settings: Any) -> RunConfig:
+    """`cfg` with settings given by name (vaelab.train's keywords), checked as flags and config files are:
+    the same one-line errors, and a did-you-mean for an unknown name."""
+    names = setting_names()
+    data = to_dict(cfg)
+    for key, value in settings.items():
+        if key not in names:
+            raise unknown_key_error("", key, names)
+        section, name = names[key]
+        data[section][name] = list(value) if isinstance(value, tuple) else value
+    return from_dict(RunConfig, data)

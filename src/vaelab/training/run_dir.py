@@ -4,6 +4,7 @@ RUN/config.json        the RunConfig, exactly (vaelab.config.to_dict)
 RUN/argv.txt           the command line that made it
 RUN/env.json           versions, machine, device, date
 RUN/metrics.jsonl      one JSON line per epoch
+RUN/data.json          your own data: where they were read (absolute path) and their sha256 digest
 RUN/checkpoint/        weights, optimizer and RNG state, position (see vaelab.training.checkpoint)
 """
 
@@ -24,7 +25,9 @@ import torch
 from vaelab import __version__
 from vaelab.atomic import atomic_write_text
 from vaelab.config import from_dict, to_dict
-from vaelab.errors import CheckpointError, VaelabError
+from vaelab.data.arrays import IN_MEMORY
+from vaelab.data.dataset import ImageDataset
+from vaelab.errors import CheckpointError, DataError, VaelabError
 from vaelab.training.config import RunConfig
 
 
@@ -106,3 +109,35 @@ def read_metrics(path: str | Path) -> list[dict]:
     if not file.exists():
         return []
     return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+
+
+def record_data(path: str | Path, dataset: ImageDataset) -> None:
+    """RUN/data.json for your own data (built-in sets are found by name): where and what they were."""
+    if not dataset.digest:
+        (Path(path) / "data.json").unlink(missing_ok=True)  # a run overwritten (--force) on a built-in set
+        return
+    record = {
+        "source": dataset.source,
+        "path": None if dataset.name == IN_MEMORY else dataset.source,
+        "sha256": dataset.digest,
+        "images": len(dataset.train_images) + len(dataset.test_images),
+        "image_shape": list(dataset.image_shape),
+        "classes": list(dataset.classes),
+    }
+    atomic_write_text(Path(path) / "data.json", json.dumps(record, indent=2) + "\n")
+
+
+def read_data_record(path: str | Path) -> dict | None:
+    file = Path(path) / "data.json"
+    return json.loads(file.read_text()) if file.exists() else None
+
+
+def check_data(path: str | Path, dataset: ImageDataset) -> None:
+    """Refuse data whose digest differs from the one recorded when the run was trained."""
+    record = read_data_record(path)
+    if record is None or record["sha256"] == dataset.digest:
+        return
+    raise DataError(
+        f"the data changed since {path} was trained: {record['source']} had sha256 {record['sha256'][:16]}..., "
+        f"now {dataset.source} has {(dataset.digest or 'none')[:16]}...; restore them, or train a new run"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from vaelab.data import load_dataset
+from vaelab.data import load_data
 from vaelab.data.batches import Batches, Split, Splits, make_splits
 from vaelab.data.dataset import ImageDataset
 from vaelab.data.factor_batches import FactorBatches
@@ -18,6 +18,16 @@ from vaelab.training.config import RunConfig
 from vaelab.training.device import resolve_device
 
 EVAL_BINARIZATION_SEED = 0  # held-out splits are binarized the same way whatever the run's seed, so runs compare
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a run may be given from Python beside its config: images held in memory (already an
+    ImageDataset, see vaelab.data.arrays.from_memory) and networks of your own (see vaelab.models.custom)."""
+
+    dataset: ImageDataset | None = None
+    encoder: torch.nn.Module | None = None
+    decoder: torch.nn.Module | None = None
 
 
 @dataclass
@@ -52,16 +62,18 @@ class Setup:
         )
 
 
-def build(cfg: RunConfig, download: bool = True) -> Setup:
-    """Load the data, split it, and build the model (seeded) and the objective."""
+def build(cfg: RunConfig, download: bool = True, given: Given | None = None) -> Setup:
+    """Load the data (or take the `given` dataset), split it, and build the model (seeded; with the `given`
+    encoder and decoder when there are) and the objective."""
+    given = given or Given()
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     device = distributed.local_device() or resolve_device(cfg.train.device)
-    dataset = load_dataset(cfg.data.dataset, cfg.data.data_dir, download=download)
+    dataset = given.dataset or load_data(cfg.data, download=download)
     factors = dataset.factors  # a factor dataset: data.subset counts the examples drawn per epoch
     splits = make_splits(dataset, replace(cfg.data, subset=0) if factors else cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
-    model = build_model(cfg.model, dataset.image_shape).to(device)
+    model = build_model(cfg.model, dataset.image_shape, given.encoder, given.decoder).to(device)
     size = factors.num_combinations if factors else len(splits.train.images)
     objective = make_objective(
         cfg.objective, cfg.model.kind, cfg.model.likelihood, cfg.train.epochs, size, cfg.model.latent_dim

@@ -20,16 +20,19 @@ def save(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
 def scatter_panels(
     panels: list[tuple[str, np.ndarray]], labels: np.ndarray, class_names=None, size: float = 3.2
 ) -> Figure:
-    """Side-by-side 2-D scatters (one per (title, points (N, 2))), coloured by label."""
+    """Side-by-side 2-D scatters (one per (title, points (N, 2))), coloured by label (one colour when
+    `class_names` is empty: data without labels)."""
+    labelled = class_names is None or len(class_names) > 0
     fig = Figure(figsize=(size * len(panels) + 1.2, size))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, points) in zip(axes, panels):
-        sc = ax.scatter(
-            points[:, 0], points[:, 1], c=labels, cmap=CMAP, s=2, alpha=0.7, linewidths=0, vmin=-0.5, vmax=9.5
-        )
+        colour = {"c": labels, "cmap": CMAP, "vmin": -0.5, "vmax": 9.5} if labelled else {}
+        sc = ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.7, linewidths=0, **colour)
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
+    if not labelled:
+        return fig
     cbar = fig.colorbar(sc, ax=list(axes), ticks=range(10), fraction=0.03)
     if class_names is not None:
         cbar.ax.set_yticklabels(list(class_names)[:10], fontsize=7)

@@ -1,0 +1,180 @@
+"""vaelab from Python: train, load and resume runs, and run the tutorial's experiments.
+
+    import vaelab
+    run = vaelab.train(dataset="mnist", model="vae", latent_dim=20, epochs=5, out="runs/vae")
+    run = vaelab.load("runs/vae")
+    mu, logvar = run.encode(x)        # x: (N, C, H, W) in [0, 1]
+    images = run.sample(16)
+
+Keywords are the settings of a run's config, named as the CLI's flags (`latent_dim` is `--latent-dim`,
+`model` is `--model`), and checked the same way (one-line `vaelab.errors.ConfigError`s). `dataset` is a
+built-in dataset's name, a path (a folder of images, a .npz or a .npy), or images in memory: a numpy
+array, a torch tensor, a pair (images, labels), or a torch Dataset. `encoder` and `decoder` are networks
+of your own (their contract: `vaelab.models.custom`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vaelab.config import from_dict, load_file
+from vaelab.data import ImageDataset, load_data
+from vaelab.data.arrays import IN_MEMORY, digest, from_memory
+from vaelab.errors import ConfigError
+from vaelab.experiments.runs import resume_run, train_setup
+from vaelab.run import Run
+from vaelab.training.config import RunConfig, with_settings
+from vaelab.training.run_dir import load_config
+from vaelab.training.setup import Given, build
+
+Config = RunConfig | dict | str | Path | None
+
+
+def _base(config: Config) -> RunConfig:
+    """A RunConfig from a RunConfig, its dict (a run's config.json), a JSON/YAML file, or the defaults."""
+    if config is None:
+        return RunConfig()
+    if isinstance(config, RunConfig):
+        return config
+    if isinstance(config, dict):
+        return from_dict(RunConfig, config)
+    return from_dict(RunConfig, load_file(config))
+
+
+def _in_memory(data: Any, cfg: RunConfig) -> ImageDataset:
+    dataset = from_memory(data, cfg.data.test_fraction)
+    if dataset.name != IN_MEMORY:  # an ImageDataset passed as it is: its splits kept, digested together
+        images = torch.cat([dataset.train_images, dataset.test_images])
+        labels = torch.cat([dataset.train_labels, dataset.test_labels])
+        source = f"in memory: an ImageDataset ({dataset.name})"
+        dataset = dataclasses.replace(
+            dataset, name=IN_MEMORY, source=source, digest=digest(images, labels, dataset.classes)
+        )
+    return dataset
+
+
+def _networks(settings: dict, encoder, decoder) -> dict:
+    """Your own networks make model.arch "custom"; naming another arch beside them is refused."""
+    if encoder is None and decoder is None:
+        return settings
+    if settings.get("arch", "custom") != "custom":
+        raise ConfigError(f"encoder= and decoder= replace the {settings['arch']} networks: leave arch out")
+    return {**settings, "arch": "custom"}
+
+
+def train(
+    config: Config = None,
+    *,
+    out: str | Path,
+    dataset: Any = None,
+    encoder: torch.nn.Module | None = None,
+    decoder: torch.nn.Module | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    **settings: Any,
+) -> Run:
+    """Train a model into the new run folder `out` and return it as a Run.
+
+    `config` (optional): a RunConfig, a dict shaped like config.json, or a JSON/YAML file; `settings`
+    override it by name (`latent_dim=20`, `epochs=5`, `model="ae"`, `beta=4`, ...). Data and networks
+    are checked before anything is written; `force` overwrites a run already in `out`.
+    """
+    if isinstance(dataset, (str, Path)):
+        settings["dataset"] = str(dataset)
+    settings = _networks(settings, encoder, decoder)
+    cfg = with_settings(_base(config), **settings)
+    own = None
+    if dataset is not None and not isinstance(dataset, (str, Path)):
+        own = _in_memory(dataset, cfg)
+        cfg = with_settings(cfg, dataset=IN_MEMORY)
+    setup = build(cfg, given=Given(own, encoder, decoder))
+    given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    argv = ["python", "-c", f"vaelab.train(out={str(out)!r}, {given}{', dataset=...' if own else ''})"]
+    train_setup(setup, out, argv, quiet=quiet, force=force)
+    return Run(setup)
+
+
+def _given(path: str | Path, cfg: RunConfig, dataset: Any, encoder, decoder) -> Given:
+    if dataset is None:
+        own = None
+    elif isinstance(dataset, (str, Path)):  # your data, moved: found at their new place, checked by digest
+        own = load_data(dataclasses.replace(cfg.data, dataset=str(dataset)))
+    else:
+        own = _in_memory(dataset, cfg)
+    return Given(own, encoder, decoder)
+
+
+def load(
+    path: str | Path,
+    *,
+    dataset: Any = None,
+    encoder: torch.nn.Module | None = None,
+    decoder: torch.nn.Module | None = None,
+    data_dir: str | None = None,
+) -> Run:
+    """A trained run from its folder. Your own data on disk are found where the run recorded them and
+    checked against its digest; data passed in memory (or moved) must be given again as `dataset`, and your
+    own networks as `encoder` and `decoder` (fresh instances: the checkpoint restores their weights)."""
+    from vaelab.experiments.runs import load_trained
+
+    cfg = load_config(path)
+    return Run(load_trained(path, data_dir, cfg, _given(path, cfg, dataset, encoder, decoder)))
+
+
+def resume(
+    path: str | Path,
+    *,
+    dataset: Any = None,
+    encoder: torch.nn.Module | None = None,
+    decoder: torch.nn.Module | None = None,
+    quiet: bool = False,
+) -> Run:
+    """Continue an interrupted run from its last checkpoint (`vaelab train --resume`); `dataset`, `encoder`
+    and `decoder` as in `load`."""
+    cfg = load_config(path)
+    resume_run(path, quiet=quiet, given=_given(path, cfg, dataset, encoder, decoder))
+    return load(path, dataset=dataset, encoder=encoder, decoder=decoder)
+
+
+def experiment(
+    name: str,
+    *,
+    out: str | Path = "tutorial-out",
+    profile: str = "quick",
+    seeds: int | None = None,
+    dataset: str = "mnist",
+    data_dir: str | None = None,
+    image_size: tuple[int, ...] = (),
+    first_seed: int = 0,
+    workers: int = 1,
+    force: bool = False,
+    quiet: bool = True,
+) -> dict:
+    """Run one of the tutorial's experiments (`vaelab experiment NAME`) and return its results.json as a
+    dict (with "folder", where its figures are). Runs already trained in OUT/runs are reused, so rerunning
+    recomputes the measures, tables, claims and figures from the same models."""
+    import json
+
+    from vaelab.experiments.registry import EXPERIMENTS
+    from vaelab.experiments.tutorial import make_context, run_experiment
+
+    if name not in EXPERIMENTS:
+        raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+    ctx = make_context(
+        out,
+        profile,
+        seeds,
+        dataset=dataset,
+        data_dir=data_dir,
+        quiet=quiet,
+        force=force,
+        first_seed=first_seed,
+        workers=workers,
+        image_size=tuple(image_size),
+    )
+    path = run_experiment(name, ctx)
+    return {**json.loads(Path(path).read_text()), "folder": str(Path(path).parent)}
