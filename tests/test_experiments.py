@@ -148,5 +148,10 @@ def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
         assert len(images) >= bd.CURVE_POINTS and images == sorted(set(images)) and images[-1] == last
         assert all(p["mig"] is not None and p["factor_vae"] is not None for p in run["checkpoints"])
     assert r["images_per_run"] == last
+    for run in r["curves"]:  # the verdict's measures are the curve's last point, scored at the verdict's sizes
+        end = run["checkpoints"][-1]
+        assert end["last_protocol"] and "beta_vae" in end
+        measured = r["per_seed"][run["model"]][str(run["seed"])]
+        assert measured == {k: end[k] for k in measured}
     with Image.open(tiny_report / r["name"] / "learning-curves.png") as img:
         assert img.width > 600  # one panel per metric side by side

@@ -49,7 +49,11 @@ EXAMPLES = {"tiny": 256, "quick": 8192, "full": 65_536}
 EPOCHS = {"tiny": 6, "quick": 16, "full": 32}
 CURVE_POINTS = 6
 TRAIN = {"batch_size": 64, "lr": 5e-4, "eval_batch_size": 1000}
-PROTOCOL = {p: PROTOCOLS[p] for p in ("tiny", "quick", "full")}  # the verdict's metric sizes, at the end
+# Metric sizes: CURVE_PROTOCOL along the curve, PROTOCOL at its last point, which the verdict reads. The full
+# profile's last point adds the beta-VAE score to the curve's sizes (disentanglement_lib's own sizes, 5x the
+# FactorVAE votes and 5x the beta-VAE points, are `PROTOCOLS["full"]`, for a longer budget than this one).
+FULL_LAST = {**PROTOCOLS["curve"], "bvae": (2_000, 1_000)}
+PROTOCOL = {"tiny": PROTOCOLS["tiny"], "quick": PROTOCOLS["quick"], "full": FULL_LAST}
 CURVE_PROTOCOL = {"tiny": PROTOCOLS["tiny"], "quick": PROTOCOLS["tiny"], "full": PROTOCOLS["curve"]}
 # Where the paired effects of bench/disentangle_curve.py's learning curves settle (seeds 1000-1002, never this
 # experiment's): the longer of the lengths from which the rule's verdict on beta 4 - beta 1 stops changing, for
@@ -136,6 +140,11 @@ def arms(ctx) -> dict:
 
 
 def measure(setup, shared) -> dict[str, float]:
+    """The scores of the curve's last point (scored at PROTOCOL as the run ended); a run trained without the
+    curve's hook is scored now."""
+    curve = read_curve(setup.run_dir)
+    if curve and curve[-1]["epoch"] == setup.cfg.train.epochs and curve[-1].get("last_protocol"):
+        return {k: curve[-1][k] for k in METRICS if k in curve[-1]}
     return scored(setup, shared["protocol"], shared["quiet"])
 
 
@@ -202,7 +211,7 @@ def extra(t: Trained) -> dict:
 def hook(ctx) -> CurveScorer:
     """Every run scored at CURVE_POINTS epochs, log-spaced in images seen, as it trains."""
     epochs = log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS)
-    return CurveScorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile])
+    return CurveScorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile], last_protocol=PROTOCOL[ctx.profile])
 
 
 def curve_runs(t: Trained) -> list[dict]:

@@ -121,12 +121,15 @@ def read_curve(run_dir: str | Path) -> list[dict]:
 class CurveScorer:
     """An epoch hook: score the model after each epoch in `epochs` and append the point to RUN/curve.jsonl.
 
+    `last_protocol`, if given, scores the last of `epochs` instead of `protocol` (the sizes a verdict is
+    judged at, which may be larger or add metrics); that point says so ("last_protocol": true).
     Picklable (a frozen dataclass of plain data), so worker processes of the pool can run it."""
 
     epochs: tuple[int, ...]
     protocol: dict
     images_per_epoch: int
     quiet: bool = True
+    last_protocol: dict | None = None
 
     def __call__(self, setup: Setup, run_dir: Path):
         run_dir = Path(run_dir)
@@ -139,7 +142,9 @@ class CurveScorer:
             if epoch not in self.epochs:
                 return
             started = time.perf_counter()
-            point = {"epoch": epoch, "images": epoch * self.images_per_epoch, **score(setup, self.protocol)}
+            last = self.last_protocol is not None and epoch == self.epochs[-1]
+            scores = score(setup, self.last_protocol if last else self.protocol)
+            point = {"epoch": epoch, "images": epoch * self.images_per_epoch, **scores, "last_protocol": last}
             point["seconds"] = round(time.perf_counter() - started, 1)
             _write_curve(run_dir, [p for p in read_curve(run_dir) if p["epoch"] < epoch] + [point])
             if not self.quiet:
