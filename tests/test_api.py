@@ -14,7 +14,7 @@ import torch
 import vaelab
 from tests.own_data import write_images
 from vaelab.cli import main
-from vaelab.cli.commands import build_parser
+from vaelab.cli.parser import build_parser
 from vaelab.data import load_dataset
 from vaelab.errors import ConfigError, DataError
 from vaelab.training import trainer

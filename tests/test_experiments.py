@@ -155,3 +155,19 @@ def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
         assert measured == {k: end[k] for k in measured}
     with Image.open(tiny_report / r["name"] / "learning-curves.png") as img:
         assert img.width > 600  # one panel per metric side by side
+
+
+def test_the_tutorial_trains_every_experiments_runs_in_one_pool_each_once(tmp_path, monkeypatch):
+    from vaelab.experiments import tutorial
+    from vaelab.experiments.disentangle_scores import CurveScorer
+
+    calls = []
+    monkeypatch.setattr(tutorial, "train_jobs", lambda jobs, *args, **kwargs: calls.append(jobs))
+    ctx = tutorial.make_context(tmp_path, "tiny")
+    tutorial.train_all([(name, ctx) for name in EXPERIMENTS], ctx)
+    [jobs] = calls  # one pool for every experiment
+    folders = [folder for _, folder, _ in jobs]
+    assert len(folders) == len(set(folders))
+    assert sum(f.name.startswith("vae-z20-seed0-") for f in folders) == 1  # four experiments share it
+    hooks = {f.name.split("-seed")[0]: hook for _, f, hook in jobs}
+    assert isinstance(hooks["dsprites-beta4"], CurveScorer) and hooks["vae-z20"] is None  # hooks go with runs

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from vaelab.cli.commands import COMMANDS, build_parser
+from vaelab.cli.commands import COMMANDS
+from vaelab.cli.parser import build_parser
 from vaelab.errors import VaelabError
 
 

@@ -124,19 +124,30 @@ def train_groups(
     """Train every config not yet finished (in ctx.workers processes or on Ray; an interrupted run continues
     from its checkpoint), then load them all, by group. `hook` runs after every epoch (see runs.EpochHook);
     `desc` names the progress bar."""
-    named = {
+    named = run_folders(ctx, groups)
+    train_jobs(unfinished(ctx, named, hook), ctx.workers, ctx.quiet, fresh=ctx.force, desc=desc, ray=ctx.ray)
+    return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
+
+
+def run_folders(ctx: Context, groups: dict[str, tuple[RunConfig, ...] | list[RunConfig]]) -> dict[str, list]:
+    """{label: [(config, its run folder OUT/runs/LABEL-HASH)]}: where each group's configs train."""
+    return {
         label: [(cfg, run_dir_for(cfg, ctx, _seed_label(label, cfg, len(cfgs)))) for cfg in cfgs]
         for label, cfgs in groups.items()
     }
+
+
+def unfinished(ctx: Context, named: dict[str, list], hook=None) -> list[tuple[RunConfig, Path, object]]:
+    """(config, run folder, epoch hook) of every run in `named` that still has to train (all of them with
+    ctx.force), each folder once; the hook is `hook` chained with the context's trackers."""
+    hook = chain_hooks(hook, tracking_hook(ctx.tracking))
     todo, seen = [], set()
     for jobs in named.values():
         for cfg, run_dir in jobs:
             if run_dir not in seen and (ctx.force or not finished_with(run_dir, cfg)):
-                todo.append((cfg, run_dir))
+                todo.append((cfg, run_dir, hook))
             seen.add(run_dir)
-    hook = chain_hooks(hook, tracking_hook(ctx.tracking))
-    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, hook=hook, desc=desc, ray=ctx.ray)
-    return {label: [load_trained(run_dir, cfg=cfg) for cfg, run_dir in jobs] for label, jobs in named.items()}
+    return todo
 
 
 def _seed_label(label: str, cfg: RunConfig, count: int) -> str:

@@ -14,7 +14,7 @@ from vaelab.experiments.common import aggregate, fmt
 from vaelab.experiments.latents import encode_split, interpolations, manifold_grid
 from vaelab.experiments.runner import Experiment, Trained
 from vaelab.experiments.runs import evaluate_setup, prior_samples
-from vaelab.experiments.specs import SHARED_EPOCHS, vae_z20, z2
+from vaelab.experiments.specs import DESCRIPTIVE_SEEDS, SHARED_EPOCHS, vae_z20, z2
 from vaelab.viz.export import export_decoder
 from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import save, scatter_panels
@@ -25,7 +25,8 @@ Z20, Z2, BETA4 = "VAE 784-400-20", "VAE 784-512-256-2", "beta-VAE (beta 4), 784-
 
 def arms(ctx) -> dict:
     beta4 = dataclasses.replace(vae_z20(ctx, beta=4.0), seeds=1, measured=False)  # the sliders' model
-    return {Z20: vae_z20(ctx), Z2: z2(ctx, "vae", seeds=None), BETA4: beta4}
+    # the 2-D VAE is shown and its -ELBO tabled, no claim rests on it: the descriptive arms' seed count
+    return {Z20: vae_z20(ctx), Z2: z2(ctx, "vae", DESCRIPTIVE_SEEDS[ctx.profile], measured=True), BETA4: beta4}
 
 
 def measure(setup, shared) -> dict[str, float]:

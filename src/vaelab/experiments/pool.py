@@ -74,7 +74,7 @@ def train_one(job: Job) -> tuple[str, float]:
 
 
 def train_jobs(
-    jobs: list[tuple[RunConfig, Path]],
+    jobs: list[tuple[RunConfig, Path]] | list[tuple[RunConfig, Path, object]],
     workers: int = 1,
     quiet: bool = False,
     argv: list[str] | None = None,
@@ -87,13 +87,14 @@ def train_jobs(
     processes when there are several jobs. A folder that holds an unfinished checkpoint of the same config
     is continued from it, unless `fresh`. `argv` is the command recorded in each run's argv.txt (default:
     this process's command line); `hook` (a picklable EpochHook, see runs.py) runs after every epoch of
-    every job. Progress (unless `quiet`): on a terminal a bar named `desc` counts the finished runs, elsewhere
-    each finished run gets a line; both estimate the time left from the finished runs' times."""
+    every job, unless a job brings its own as a third element (config, run folder, hook). Progress
+    (unless `quiet`): on a terminal a bar named `desc` counts the finished runs, elsewhere each finished
+    run gets a line; both estimate the time left from the finished runs' times."""
     argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
     progress = Progress(len(jobs), slots=min(workers, len(jobs)), quiet=quiet, desc=desc)
-    payloads = [Job(to_dict(cfg), str(run_dir), argv, fresh, hook) for cfg, run_dir in jobs]
+    payloads = [Job(to_dict(job[0]), str(job[1]), argv, fresh, job[2] if len(job) > 2 else hook) for job in jobs]
     if ray is not None:
         from vaelab.experiments.ray_pool import train_on_ray
 

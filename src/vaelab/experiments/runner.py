@@ -39,7 +39,16 @@ from typing import Any
 
 from vaelab.errors import DataError
 from vaelab.experiments.claims import Claim, judge
-from vaelab.experiments.common import Context, aggregate, fmt, group_configs, train_groups, write_results
+from vaelab.experiments.common import (
+    Context,
+    aggregate,
+    fmt,
+    group_configs,
+    run_folders,
+    train_groups,
+    unfinished,
+    write_results,
+)
 from vaelab.progress import bar
 from vaelab.training.setup import Setup
 
@@ -113,11 +122,24 @@ def context_for(experiment: Experiment, ctx: Context) -> Context:
     return dataclasses.replace(ctx, dataset=experiment.dataset or ctx.dataset, seeds=seeds)
 
 
+def arm_configs(ctx: Context, arms: dict[str, Arm]) -> dict[str, list]:
+    """{run label: one config per seed the arm trains}."""
+    return {arm.run: group_configs(ctx, arm.run, arm.seeds, **arm.sections) for arm in arms.values()}
+
+
 def train_arms(ctx: Context, arms: dict[str, Arm], desc: str = "training", hook=None) -> dict[str, list[Setup]]:
     """Every arm x seed, trained (or reused) in one pool; {arm: setups in seed order}."""
-    configs = {arm.run: group_configs(ctx, arm.run, arm.seeds, **arm.sections) for arm in arms.values()}
-    trained = train_groups(ctx, configs, desc=desc, hook=hook)
+    trained = train_groups(ctx, arm_configs(ctx, arms), desc=desc, hook=hook)
     return {name: trained[arm.run] for name, arm in arms.items()}
+
+
+def planned(experiment: Experiment, ctx: Context) -> list:
+    """The (config, run folder, hook) of every run the experiment would train in `ctx` and has not: so a
+    caller can train several experiments' runs in one pool before running them (vaelab tutorial)."""
+    ctx = context_for(experiment, ctx)
+    check_data(experiment, ctx)
+    hook = experiment.hook(ctx) if experiment.hook else None
+    return unfinished(ctx, run_folders(ctx, arm_configs(ctx, experiment.arms(ctx))), hook)
 
 
 def measure_all(experiment: Experiment, ctx: Context, arms: dict[str, Arm], runs: dict, shared) -> dict:

@@ -40,6 +40,6 @@ def ae_z20(ctx: Context) -> Arm:
     return shared_arm(ctx, "ae-z20", {**VAE_Z20, "kind": "ae"})
 
 
-def z2(ctx: Context, kind: str, seeds: int | None = 1) -> Arm:
+def z2(ctx: Context, kind: str, seeds: int | None = 1, measured: bool = False) -> Arm:
     """The 2-D model of `kind` (ae or vae); by default the first seed only, for figures (not measured)."""
-    return shared_arm(ctx, f"{kind}-z2", {**VAE_Z2, "kind": kind}, seeds=seeds, measured=seeds is None)
+    return shared_arm(ctx, f"{kind}-z2", {**VAE_Z2, "kind": kind}, seeds=seeds, measured=measured)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vaelab.experiments import runner
 from vaelab.experiments.common import Context
-from vaelab.experiments.pool import RayConfig
+from vaelab.experiments.pool import RayConfig, train_jobs
 from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
 from vaelab.experiments.tracking import TrackingConfig
 from vaelab.report.html import write_report
@@ -32,6 +32,19 @@ def make_context(out: str | Path, profile: str = "quick", seeds: int | None = No
         seeds_given=seeds is not None,
         **fields,
     )
+
+
+def train_all(jobs: list[tuple[str, Context]], ctx: Context) -> None:
+    """Train every experiment's runs first, in one pool: the workers stay busy from the first run to the
+    last, instead of idling at the end of each experiment while its last run finishes; runs that several
+    experiments share train once. The experiments then find their runs finished and only measure."""
+    todo, seen = [], set()
+    for name, job_ctx in jobs:
+        for job in runner.planned(EXPERIMENTS[name], job_ctx):
+            if job[1] not in seen:
+                todo.append(job)
+                seen.add(job[1])
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, desc="tutorial: training", ray=ctx.ray)
 
 
 def run_tutorial(
@@ -73,11 +86,15 @@ def run_tutorial(
             if name in names
         ]
     started = time.perf_counter()
+    train_all(jobs, ctx)
+    jobs = [(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs]  # trained just now
+    measuring = time.perf_counter()
     for i, (name, job_ctx) in enumerate(jobs):
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - measuring
         eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
         if not quiet:
-            print(f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)} ({elapsed / 60:.1f} min so far{eta})", file=sys.stderr)
+            line = f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)}: measuring ({elapsed / 60:.1f} min{eta})"
+            print(line, file=sys.stderr)
         run_experiment(name, job_ctx)
     total = time.perf_counter() - started
     info = {"profile": profile, "seeds": ctx.seeds, "experiments": len(jobs), "minutes": round(total / 60, 1)}
