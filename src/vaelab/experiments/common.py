@@ -39,7 +39,9 @@ from vaelab.experiments.tracking import TrackingConfig, tracking_hook
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import Setup
 
-CLASSIFIER = {"tiny": (1, 2000), "quick": (2, None), "full": (3, None)}  # (epochs, training images) by profile
+# (epochs, training images) of the feature classifier by profile; one epoch reaches 98.0% test accuracy on
+# MNIST, two 98.2% (2026-12-02), for 2.6x the time
+CLASSIFIER = {"tiny": (1, 2000), "quick": (1, None), "full": (3, None)}
 
 
 @dataclass

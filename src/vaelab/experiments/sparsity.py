@@ -23,7 +23,7 @@ from vaelab.viz.grid import save_grid
 from vaelab.viz.plots import histograms, save
 
 NAME, TITLE = "sparsity", "Sparse autoencoders: few active units per input"
-EPOCHS = {"tiny": 1, "quick": 4, "full": 12}
+EPOCHS = {"tiny": 1, "quick": 3, "full": 12}
 CODE = {"kind": "ae", "hidden": [400], "latent_dim": 64}
 ACTIVE = {"relu": 1e-3, "sigmoid": 0.1}  # a unit counts as active above this activation
 # label: (run label, code activation, objective fields)

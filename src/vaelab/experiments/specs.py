@@ -10,12 +10,12 @@ from vaelab.experiments.common import Context, profile_data
 from vaelab.experiments.runner import Arm
 
 # Epochs of the MNIST-sized models that several experiments share.
-SHARED_EPOCHS = {"tiny": 1, "quick": 6, "full": 15}
+SHARED_EPOCHS = {"tiny": 1, "quick": 5, "full": 15}
 VAE_Z20 = {"hidden": [400], "latent_dim": 20}  # the PyTorch examples' VAE
 VAE_Z2 = {"hidden": [512, 256], "latent_dim": 2}  # a 2-D latent space, drawn directly
 TSNE_POINTS = {"tiny": 300, "quick": 5000, "full": 10000}  # test codes mapped and probed
-# Arms that only describe (no claim rests on them) train fewer seeds: compute goes where intervals decide.
-DESCRIPTIVE_SEEDS = {"tiny": 1, "quick": 1, "full": 3}
+# Arms that only describe (no claim rests on them) train one seed: compute goes where intervals decide.
+DESCRIPTIVE_SEEDS = {"tiny": 1, "quick": 1, "full": 1}
 
 
 def shared_arm(
