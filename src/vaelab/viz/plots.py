@@ -111,7 +111,7 @@ def metric_curves(panels: dict[str, dict[str, dict]], xlabel: str, log_x: bool =
     """One panel per metric, one line per model with its interval band:
     panels = {metric: {model: {"x": (T,), "mean": (T,), "low": (T,), "high": (T,)}}} (NaN bounds: no band)."""
     names = [m for m, series in panels.items() if series]
-    cols = min(3, len(names))
+    cols = 2 if len(names) == 4 else min(3, len(names))
     rows = -(-len(names) // cols)
     fig = Figure(figsize=(4.4 * cols, 3.2 * rows + 0.6))
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
@@ -124,6 +124,9 @@ def metric_curves(panels: dict[str, dict[str, dict]], xlabel: str, log_x: bool =
                 ax.fill_between(np.asarray(s["x"])[ok], low[ok], high[ok], color=line.get_color(), alpha=0.15)
         if log_x:
             ax.set_xscale("log")
+            xs = sorted({float(x) for s in panels[name].values() for x in s["x"]})
+            ax.set_xticks(xs, [count_label(x) for x in xs])  # the scored points, as 65k or 1.0M
+            ax.minorticks_off()
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.grid(alpha=0.3)
@@ -134,3 +137,12 @@ def metric_curves(panels: dict[str, dict[str, dict]], xlabel: str, log_x: bool =
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
     fig.subplots_adjust(bottom=0.12 + 0.04 * rows, hspace=0.45, wspace=0.25)
     return fig
+
+
+def count_label(x: float) -> str:
+    """65536 -> '66k', 1048576 -> '1.0M', 512 -> '512': short axis labels for counts."""
+    if x >= 999_500:
+        return f"{x / 1e6:.1f}M"
+    if x >= 1000:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:g}"
