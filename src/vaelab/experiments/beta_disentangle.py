@@ -38,7 +38,7 @@ from vaelab.progress import on_terminal
 from vaelab.viz.plots import metric_curves, save
 from vaelab.viz.traversals import kl_per_dim_bar, metric_vs_beta, traversal_figure
 
-NAME, TITLE = "beta-disentangle", "beta-VAE and disentangled representations (dSprites)"
+NAME, TITLE = "beta-disentangle", "beta-VAE and disentangled representations"
 DATASET = "dsprites-32"
 MODEL = {"hidden": [512, 512], "latent_dim": 10}
 BETAS = {"tiny": (1.0, 4.0), "quick": (1.0, 4.0), "full": (1.0, 4.0)}

@@ -208,7 +208,7 @@ def judge(claim: Claim, per_seed: dict[str, dict[int, dict[str, float]]], eviden
         }
     verdict, reason = combine(effects)
     if claim.undecidable:
-        verdict, reason = INCONCLUSIVE, f"{claim.undecidable} (at this length the rule gives: {verdict})"
+        verdict, reason = INCONCLUSIVE, f"{claim.undecidable}; at this length the rule alone would give: {verdict}"
     head = next((e for e in effects if e["decides"]), effects[0])
     headline = {k: head[k] for k in ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values")}
     return {**base, **headline, "verdict": verdict, "reason": reason, "evidence": evidence, "effects": effects}
