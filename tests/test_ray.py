@@ -147,3 +147,30 @@ def _finished(run_dir) -> bool:
         return bool(read_state(run_dir).get("finished"))
     except VaelabError:
         return False
+
+
+def test_an_interrupt_cancels_only_the_tasks_still_running():
+    """A task that returns within the grace period is left to return: cancelling a task whose reply is on
+    its way aborts Ray 2.60's driver (the race this guards against)."""
+    from vaelab.experiments import ray_pool
+
+    class FakeRay:  # three tasks: "done" has returned, "returning" ends within the grace, "long" trains on
+        def __init__(self):
+            self.cancelled, self.waits = [], []
+
+        def wait(self, refs, num_returns, timeout):
+            self.waits.append((list(refs), timeout))
+            ready = [r for r in refs if r != "long"] if not self.cancelled else list(refs)
+            return ready, [r for r in refs if r not in ready]
+
+        def cancel(self, ref, force):
+            self.cancelled.append((ref, force))
+
+    fake = FakeRay()
+    assert ray_pool._cancel(fake, ["done", "returning", "long"]) == ["long"]
+    assert fake.cancelled == [("long", True)]
+    assert fake.waits == [
+        (["done", "returning", "long"], ray_pool.RETURNING_WAIT_SECONDS),
+        (["long"], ray_pool.CANCEL_WAIT_SECONDS),
+    ]
+    assert ray_pool._cancel(FakeRay(), []) == []

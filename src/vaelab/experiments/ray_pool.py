@@ -15,7 +15,8 @@ driver checks that its finished run is visible, and stops the sweep with a clear
 
 A failing task does not stop the others: when every task has ended, the failures are raised together,
 each named by its run, and every run that finished is kept (a rerun skips it). Ctrl-C cancels the
-tasks still running (each run keeps its last checkpoint; a rerun continues it from there).
+tasks still running, after letting those that are returning return (each cancelled run keeps its last
+checkpoint; a rerun continues it from there).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from vaelab.training.checkpoint import read_state
 
 INSTALL_HINT = "the ray backend needs Ray: pip install 'vaelab[ray]'"
 CANCEL_WAIT_SECONDS = 30  # how long an interrupted sweep waits for its cancelled tasks to end
+# Before cancelling, an interrupted sweep lets tasks that are returning finish: Ray 2.60 aborts the driver
+# ("Tried to complete task that was not pending") when a cancel races with a task's reply (ray#54798).
+RETURNING_WAIT_SECONDS = 2.0
 
 
 class RunsFailed(VaelabError):
@@ -115,12 +119,18 @@ def _collect(ray, pending: dict, progress: Progress) -> list[str]:
     return failures
 
 
-def _cancel(ray, refs: list) -> None:
-    """Stop these tasks (their runs keep their last checkpoint) and wait until they have ended, so that
-    a rerun never trains a run folder that a dying task still writes."""
-    for ref in refs:
+def _cancel(ray, refs: list) -> list:
+    """Stop the tasks that are still running (their runs keep their last checkpoint) and wait until they
+    have ended, so that a rerun never trains a run folder that a dying task still writes. Tasks that end
+    within RETURNING_WAIT_SECONDS are left to return, not cancelled. Returns the cancelled ones."""
+    if not refs:
+        return []
+    _, running = ray.wait(refs, num_returns=len(refs), timeout=RETURNING_WAIT_SECONDS)
+    for ref in running:
         ray.cancel(ref, force=True)
-    ray.wait(refs, num_returns=len(refs), timeout=CANCEL_WAIT_SECONDS)
+    if running:
+        ray.wait(running, num_returns=len(running), timeout=CANCEL_WAIT_SECONDS)
+    return running
 
 
 def _slots(resources: dict, cfg: RayConfig) -> int:
