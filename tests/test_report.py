@@ -2,7 +2,7 @@ import json
 import re
 
 from vaelab.report import content
-from vaelab.report.html import write_report
+from vaelab.report.html import all_claims, write_report
 from vaelab.report.markup import blocks, equation_svg, to_html
 
 
@@ -80,3 +80,13 @@ def test_report_shows_results_escaped_and_offline(tmp_path):
     assert (tmp_path / "assets" / "claims-effects.png").stat().st_size > 1000  # drawn with a missing interval too
     md = (tmp_path / "tutorial.md").read_text()
     assert "## The maths: the evidence lower bound" in md and "(generation/samples.png)" in md
+
+
+def test_a_claim_repeated_on_another_dataset_is_named_with_it_at_a_glance():
+    claim = {"id": "C4", "verdict": "inconclusive"}
+    results = {
+        "clusters-fashion-mnist": {"dataset": "fashion-mnist", "claims": [claim]},
+        "clusters": {"dataset": "mnist", "claims": [claim]},
+        "blur": {"dataset": "mnist", "claims": [{"id": "C5", "verdict": "supported"}]},
+    }
+    assert [c["id"] for c in all_claims(results)] == ["C4", "C4 (fashion-mnist)", "C5"]

@@ -160,7 +160,14 @@ def page_order(results: dict[str, dict]) -> list[str]:
 
 
 def all_claims(results: dict[str, dict]) -> list[dict]:
-    return [c for name in page_order(results) for c in results[name].get("claims", [])]
+    """Every claim in page order; a claim repeated on another dataset is named with it: 'C4 (fashion-mnist)'."""
+    out, seen = [], set()
+    for name in page_order(results):
+        for c in results[name].get("claims", []):
+            repeated = c["id"] in seen
+            seen.add(c["id"])
+            out.append({**c, "id": f"{c['id']} ({results[name].get('dataset')})"} if repeated else c)
+    return out
 
 
 def glance_html(results: dict[str, dict], out_dir: Path) -> str:
