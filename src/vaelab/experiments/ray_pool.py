@@ -37,7 +37,7 @@ INSTALL_HINT = "the ray backend needs Ray: pip install 'vaelab[ray]'"
 CANCEL_WAIT_SECONDS = 30  # how long an interrupted sweep waits for its cancelled tasks to end
 # Before cancelling, an interrupted sweep lets tasks that are returning finish: Ray 2.60 aborts the driver
 # ("Tried to complete task that was not pending") when a cancel races with a task's reply (ray#54798).
-RETURNING_WAIT_SECONDS = 2.0
+RETURNING_WAIT_SECONDS = 0.5
 
 
 class RunsFailed(VaelabError):
