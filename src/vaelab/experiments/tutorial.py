@@ -47,6 +47,18 @@ def train_all(jobs: list[tuple[str, Context]], ctx: Context) -> None:
     train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, desc="tutorial: training", ray=ctx.ray)
 
 
+def measure_all(jobs: list[tuple[str, Context]], quiet: bool) -> None:
+    """Run each experiment in turn (its runs already trained), with a line per experiment and the time left."""
+    started = time.perf_counter()
+    for i, (name, job_ctx) in enumerate(jobs):
+        elapsed = time.perf_counter() - started
+        eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
+        if not quiet:
+            line = f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)}: measuring ({elapsed / 60:.1f} min{eta})"
+            print(line, file=sys.stderr)
+        run_experiment(name, job_ctx)
+
+
 def run_tutorial(
     out: str | Path,
     profile: str = "quick",
@@ -87,21 +99,13 @@ def run_tutorial(
         ]
     started = time.perf_counter()
     train_all(jobs, ctx)
-    jobs = [(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs]  # trained just now
     measuring = time.perf_counter()
-    for i, (name, job_ctx) in enumerate(jobs):
-        elapsed = time.perf_counter() - measuring
-        eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
-        if not quiet:
-            line = f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)}: measuring ({elapsed / 60:.1f} min{eta})"
-            print(line, file=sys.stderr)
-        run_experiment(name, job_ctx)
-    total = time.perf_counter() - started
+    measure_all([(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs], quiet)  # trained now
     info = {
         "profile": profile,
         "seeds": ctx.seeds,
         "experiments": len(jobs),
-        "minutes": round(total / 60, 1),
+        "minutes": round((time.perf_counter() - started) / 60, 1),
         "minutes training": round((measuring - started) / 60, 1),  # all runs, in one pool
     }
     page = write_report(out, info)
