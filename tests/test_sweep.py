@@ -8,6 +8,7 @@ import pytest
 
 from vaelab.cli import main
 from vaelab.errors import ConfigError
+from vaelab.experiments.common import finished_with
 from vaelab.experiments.sweep import expand, read_sweep, run_name
 
 BASE = {
@@ -60,3 +61,17 @@ def test_sweep_trains_in_two_workers_then_skips_finished_runs(tmp_path, capsys):
     assert "| run" in capsys.readouterr().out
     assert main(["sweep", path, "--out", str(out), "--quiet"]) == 0
     assert json.loads((out / "summary.json").read_text())["trained"] == 0  # finished runs are reused
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_run_names_itself_and_the_others_train_and_are_kept(tmp_path, capsys, workers):
+    # digits has 1,500 training images: val_size 5000 passes the config check but fails as the run starts
+    grid = {"data.val_size": [5000, 100], "train.seed": [0, 1]}
+    path = write(tmp_path, {"base": BASE, "grid": grid, "workers": workers})
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "2 of 4 runs failed (the others finished and are kept)" in err
+    assert "valsize5000-seed0: ConfigError: data.val_size" in err and "Traceback" not in err
+    for name, _, cfg in expand(read_sweep(path)):  # the failing runs came first; the good ones still trained
+        assert finished_with(out / "runs" / name, cfg) == name.startswith("valsize100")

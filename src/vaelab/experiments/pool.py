@@ -10,6 +10,10 @@ folder; nothing is shared but the file system. With one worker, runs train in th
 
 On Ray (`ray=RayConfig(...)`): each run is one Ray task (experiments/ray_pool.py), the same work a pool
 worker does, placed by Ray anywhere in the cluster.
+
+On either backend a run that raises does not stop the others: when every run has ended, the failures are
+raised together (RunsFailed, one line naming each failed run), the finished runs are kept, and the next
+sweep continues a failed run from its last checkpoint. A single run raises its own error.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import multiprocessing
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import torch
 
 from vaelab.config import check_range, from_dict, to_dict
+from vaelab.errors import VaelabError
 from vaelab.progress import Progress
 from vaelab.training.config import RunConfig
 
@@ -45,6 +51,17 @@ class RayConfig:
     def __post_init__(self):
         check_range("--cpus-per-run", self.cpus_per_run, low=0, low_open=True)
         check_range("--gpus-per-run", self.gpus_per_run, low=0)
+
+
+class RunsFailed(VaelabError):
+    """Some runs raised; the others finished and are kept."""
+
+
+def runs_failed(failures: list[str], total: int, where: str = "") -> RunsFailed:
+    """One error for every 'run: error' in `failures`, out of `total` runs (`where`: " on Ray", say)."""
+    return RunsFailed(
+        f"{len(failures)} of {total} runs failed{where} (the others finished and are kept): " + "; ".join(failures)
+    )
 
 
 def _init_worker(threads: int) -> None:
@@ -73,6 +90,16 @@ def train_one(job: Job) -> tuple[str, float]:
     return Path(job.run_dir).name, time.perf_counter() - started
 
 
+def attempt(job: Job) -> tuple[str, float, str | None]:
+    """train_one, with an error returned as 'Type: message' instead of raised (a pool keeps going)."""
+    try:
+        return (*train_one(job), None)
+    except Exception as e:  # noqa: BLE001 (reported with the run's name when every run has ended)
+        if not isinstance(e, VaelabError):  # a bug, not bad input: its traceback helps whoever reports it
+            traceback.print_exc()
+        return Path(job.run_dir).name, 0.0, f"{type(e).__name__}: {e}"
+
+
 def train_jobs(
     jobs: list[tuple[RunConfig, Path]] | list[tuple[RunConfig, Path, object]],
     workers: int = 1,
@@ -93,7 +120,7 @@ def train_jobs(
     argv = argv or list(sys.argv)  # the command the user ran; a spawned worker has its own sys.argv
     if not jobs:
         return
-    progress = Progress(len(jobs), slots=min(workers, len(jobs)), quiet=quiet, desc=desc)
+    progress = Progress(len(jobs), slots=max(1, min(workers, len(jobs))), quiet=quiet, desc=desc)
     payloads = [Job(to_dict(job[0]), str(job[1]), argv, fresh, job[2] if len(job) > 2 else hook) for job in jobs]
     if ray is not None:
         from vaelab.experiments.ray_pool import train_on_ray
@@ -101,16 +128,31 @@ def train_jobs(
         with progress:
             train_on_ray(payloads, ray, progress)
         return
-    if workers <= 1 or len(jobs) == 1:
+    if len(jobs) == 1:
         progress.slots = 1
         with progress:
-            for job in payloads:
-                progress.finished(*train_one(dataclasses.replace(job, quiet=quiet)))
+            progress.finished(*train_one(dataclasses.replace(payloads[0], quiet=quiet)))
+        return
+    failures = []
+    with progress:
+        for name, seconds, error in _attempt_all(payloads, workers, quiet):
+            if error:
+                failures.append(f"{name}: {error}")
+            else:
+                progress.finished(name, seconds)
+    if failures:
+        raise runs_failed(failures, len(jobs))
+
+
+def _attempt_all(payloads: list[Job], workers: int, quiet: bool):
+    """attempt() each job, in this process (one worker) or in `workers` spawned processes; yields as each ends."""
+    if workers <= 1:
+        for job in payloads:
+            yield attempt(dataclasses.replace(job, quiet=quiet))
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
     spawn = multiprocessing.get_context("spawn")
-    with progress, spawn.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(threads,)) as pool:
-        for name, seconds in pool.imap_unordered(train_one, payloads):
-            progress.finished(name, seconds)
+    with spawn.Pool(min(workers, len(payloads)), initializer=_init_worker, initargs=(threads,)) as pool:
+        yield from pool.imap_unordered(attempt, payloads)
         pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)
         pool.join()

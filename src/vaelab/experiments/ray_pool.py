@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from vaelab.errors import VaelabError
-from vaelab.experiments.pool import Job, RayConfig, train_one
+from vaelab.experiments.pool import Job, RayConfig, runs_failed, train_one
 from vaelab.progress import Progress
 from vaelab.training.checkpoint import read_state
 
@@ -38,10 +38,6 @@ CANCEL_WAIT_SECONDS = 30  # how long an interrupted sweep waits for its cancelle
 # Before cancelling, an interrupted sweep lets tasks that are returning finish: Ray 2.60 aborts the driver
 # ("Tried to complete task that was not pending") when a cancel races with a task's reply (ray#54798).
 RETURNING_WAIT_SECONDS = 0.5
-
-
-class RunsFailed(VaelabError):
-    """Some runs raised on Ray; the others finished and are kept."""
 
 
 def import_ray():
@@ -80,10 +76,7 @@ def train_on_ray(jobs: list[Job], cfg: RayConfig, progress: Progress) -> None:
         if started_here:
             ray.shutdown()
     if failures:
-        raise RunsFailed(
-            f"{len(failures)} of {len(jobs)} runs failed on Ray (the others finished and are kept): "
-            + "; ".join(failures)
-        )
+        raise runs_failed(failures, len(jobs), " on Ray")
 
 
 def _connect(ray, address: str | None) -> None:
