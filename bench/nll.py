@@ -41,7 +41,8 @@ from vaelab.experiments.runs import evaluate_setup  # noqa: E402
 from vaelab.experiments.sweep import set_dotted  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
 from vaelab.training.setup import Setup, build  # noqa: E402
-from vaelab.training.trainer import EVAL_SEED, fit  # noqa: E402
+from vaelab.training.trainer import fit  # noqa: E402
+from vaelab.training.validate import EVAL_SEED  # noqa: E402
 
 ANCHORS = {  # reported test -log p(x) in nats, dynamically binarized MNIST (Burda et al.: K = 5000, this network)
     "Burda et al. 2016 VAE (3,280 epochs)": 86.76,

@@ -45,7 +45,8 @@ from vaelab.data.batches import Batches  # noqa: E402
 from vaelab.models import ModelConfig, build_model  # noqa: E402
 from vaelab.objectives import ObjectiveConfig, make_objective  # noqa: E402
 from vaelab.training.config import TrainConfig  # noqa: E402
-from vaelab.training.trainer import EVAL_SEED, fit, mean_terms  # noqa: E402
+from vaelab.training.trainer import fit  # noqa: E402
+from vaelab.training.validate import EVAL_SEED, mean_terms  # noqa: E402
 
 try:
     from pythae.models import VAE, VAEConfig

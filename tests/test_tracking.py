@@ -17,7 +17,7 @@ from vaelab.experiments.runs import chain_hooks, resume_run, train_run
 from vaelab.experiments.tracking import Tracking, TrackingConfig, tracking_hook
 from vaelab.training.config import RunConfig
 from vaelab.training.setup import build
-from vaelab.training.trainer import Interrupted
+from vaelab.training.sigint import Interrupted
 
 from .extras import need
 

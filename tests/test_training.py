@@ -11,7 +11,8 @@ from vaelab.objectives import ObjectiveConfig, make_objective
 from vaelab.training.checkpoint import load_model_weights, load_optimizer_state, read_state, save_checkpoint
 from vaelab.training.config import TrainConfig
 from vaelab.training.optim import build_optimizer
-from vaelab.training.trainer import fit, mean_terms
+from vaelab.training.trainer import fit
+from vaelab.training.validate import mean_terms
 
 
 def _parts(dataset, kind="vae", epochs=3, seed=0, **objective):

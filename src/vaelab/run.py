@@ -13,7 +13,7 @@ from vaelab.experiments.runs import prior_samples
 from vaelab.training.config import RunConfig
 from vaelab.training.run_dir import read_metrics
 from vaelab.training.setup import Setup
-from vaelab.training.trainer import EVAL_SEED
+from vaelab.training.validate import EVAL_SEED
 
 
 class Run:

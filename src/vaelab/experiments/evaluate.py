@@ -15,7 +15,7 @@ from vaelab.experiments.latents import encode_split
 from vaelab.experiments.measures import aggregate_posterior_gap, latent_quality, sample_quality, test_nll
 from vaelab.experiments.runs import evaluate_setup, load_trained
 from vaelab.training.setup import Setup
-from vaelab.training.trainer import EVAL_SEED
+from vaelab.training.validate import EVAL_SEED
 
 MI_POINTS = 2000  # I(x; z) on the first 2,000 test codes: O(N^2) memory and time; the estimate is capped at log N
 

@@ -23,7 +23,8 @@ from vaelab.training.run_dir import (
     record_data,
 )
 from vaelab.training.setup import Given, Setup, build
-from vaelab.training.trainer import EVAL_SEED, fit, mean_terms
+from vaelab.training.trainer import fit
+from vaelab.training.validate import EVAL_SEED, mean_terms
 from vaelab.viz.grid import save_grid
 
 # An epoch hook: given the built setup and its run folder, the function fit calls after every epoch. That

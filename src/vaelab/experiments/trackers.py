@@ -18,7 +18,7 @@ import torch
 
 from vaelab.experiments.tracking import TrackingConfig, hyperparameters, missing_tracker
 from vaelab.training.config import RunConfig
-from vaelab.training.trainer import Interrupted
+from vaelab.training.sigint import Interrupted
 from vaelab.viz.grid import image_grid, save_grid
 
 MLFLOW_RUN_FILE = "mlflow.json"  # in the run folder: the MLflow run a resumed run keeps logging to

@@ -15,9 +15,7 @@ Crash safety: a checkpoint holds weights, optimizer, RNG state and the position 
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,60 +35,15 @@ from vaelab.training.optim import build_optimizer, lr_factor
 from vaelab.training.protocols import TrainingObjective
 from vaelab.training.resume import Position, restore, save
 from vaelab.training.run_dir import append_metrics, truncate_metrics
+from vaelab.training.sigint import Interrupted, SigintFlag
+from vaelab.training.validate import mean_terms
 
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
-EVAL_SEED = 0  # fixed noise for validation and evaluation (the CLI's --seed default), so their numbers repeat
 MAX_SKIPS = 100  # on_nan="skip": give up after this many skipped batches in one epoch
-
-
-class Interrupted(VaelabError):
-    """Ctrl-C during training: a checkpoint was saved; exit code 130 like a shell."""
-
-    exit_code = 130
 
 
 class Diverged(VaelabError):
     """A non-finite loss; the last good checkpoint is kept."""
-
-
-@torch.no_grad()
-def mean_terms(
-    model: torch.nn.Module, objective, batches: Batches, t: float = 0.0, seed: int = EVAL_SEED
-) -> dict[str, float]:
-    """Average each per-example term over every example of `batches` (eval mode, repeatable noise)."""
-    was_training = model.training
-    model.eval()
-    sums: dict[str, torch.Tensor] = {}
-    with torch.random.fork_rng(devices=[] if batches.device.type == "cpu" else [batches.device]):
-        torch.manual_seed(seed)
-        for x in batches.epoch(0):
-            terms = objective(x, objective.outputs(model, objective.corrupt(x)), t)
-            for k, v in terms.items():
-                sums[k] = sums.get(k, 0) + v.double().sum()
-    model.train(was_training)
-    return {k: float(v) / batches.num_examples for k, v in sums.items()}
-
-
-class _SigintFlag:
-    """Turns the first Ctrl-C into a flag the loop checks between steps (the second one stops at once)."""
-
-    def __init__(self):
-        self.raised = False
-        self.previous = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        if self.raised:
-            raise KeyboardInterrupt
-        self.raised = True
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
 
 
 def _nonfinite_terms(terms: dict[str, torch.Tensor]) -> list[str]:
@@ -114,7 +67,7 @@ def fit(
     `progress(step)` in [0, 1] drives the learning-rate schedule in place of step / total steps: a
     wall-clock budget passes elapsed / budget (bench/nll.py), so the schedule ends when the budget does."""
     loop = Loop.start(model, objective, train, cfg, run_dir, quiet, resume, progress)
-    with _SigintFlag() as sigint:
+    with SigintFlag() as sigint:
         for epoch in range(loop.pos.epoch, cfg.epochs):
             loop.begin_epoch()
             for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=loop.pos.batch), start=loop.pos.batch):
