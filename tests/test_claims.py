@@ -173,3 +173,22 @@ def test_an_undecidable_claim_is_inconclusive_but_keeps_its_numbers():
     assert decided["verdict"] == SUPPORTED and held["verdict"] == INCONCLUSIVE
     assert held["reason"].startswith("needs 2M images") and "supported" in held["reason"]
     assert held["estimate"] == decided["estimate"] and held["effects"] == decided["effects"]
+
+
+@pytest.mark.parametrize(
+    "settled, reasons",
+    [
+        (None, {"quick": "had not settled by 2,097,152", "full": "had not settled by 2,097,152"}),
+        (65_536, {"quick": "", "full": ""}),
+        (524_288, {"quick": "needs the full profile's length", "full": ""}),
+        (2_097_152, {"quick": "longer than any profile trains", "full": "longer than any profile trains"}),
+    ],
+)
+def test_c7_is_decided_only_where_the_bench_settled(monkeypatch, settled, reasons):
+    from vaelab.experiments import beta_disentangle as bd
+
+    monkeypatch.setattr(bd, "SETTLED_IMAGES", settled)
+    assert bd.images_per_run("quick") == 65_536 and bd.images_per_run("full") == 1_048_576
+    for profile, reason in reasons.items():
+        said = bd.undecidable(profile)
+        assert (reason in said) if reason else said == ""

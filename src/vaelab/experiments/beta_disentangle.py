@@ -96,10 +96,10 @@ def undecidable(profile: str) -> str:
         return f"the bench's paired effects had not settled by {BENCH_IMAGES:,} images per run, its longest length"
     if images_per_run(profile) >= SETTLED_IMAGES:
         return ""
-    return (
-        f"needs the full profile's length: the bench's paired effects settle from {SETTLED_IMAGES:,} images per "
-        f"run, and this profile trains {images_per_run(profile):,}"
-    )
+    where = f"the bench's paired effects settle from {SETTLED_IMAGES:,} images per run"
+    if images_per_run("full") >= SETTLED_IMAGES:
+        return f"needs the full profile's length: {where}, and this profile trains {images_per_run(profile):,}"
+    return f"{where}, longer than any profile trains within its budget (this one: {images_per_run(profile):,})"
 
 
 def claims(ctx) -> list[Claim]:
