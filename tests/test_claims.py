@@ -192,3 +192,28 @@ def test_c7_is_decided_only_where_the_bench_settled(monkeypatch, settled, reason
     for profile, reason in reasons.items():
         said = bd.undecidable(profile)
         assert (reason in said) if reason else said == ""
+
+
+def test_c7s_settling_constants_are_what_the_committed_bench_says():
+    """SETTLED_IMAGES is the longer of the MIG and FactorVAE settling lengths of beta 4 - beta 1 in
+    bench/results/disentangle-curve.json (None when either has not settled), recomputed here by the rule."""
+    import json
+    from pathlib import Path
+
+    from vaelab.experiments import beta_disentangle as bd
+    from vaelab.experiments.claims import settles_at
+
+    bench = json.loads((Path(__file__).parents[1] / "bench/results/disentangle-curve.json").read_text())
+    assert bench["images_per_run"] == bd.BENCH_IMAGES
+    effects = bench["settling"]["beta 4 - beta 1"]
+    assert set(effects) == {"mig", "factor_vae"}
+    lengths = []
+    for effect in effects.values():
+        curve = {int(k): v for k, v in effect["curve"].items()}
+        assert all(len(v) == 3 for v in curve.values()) and max(curve) == bd.BENCH_IMAGES  # every seed, to the end
+        images, _ = settles_at(curve, direction=+1, min_effect=0.05)
+        assert images == effect["images"]
+        lengths.append(images)
+        estimate, low, high = t_interval(curve[bd.BENCH_IMAGES])
+        assert f"{estimate:.3f} [{low:.3f}, {high:.3f}] at 2,097,152" in bd.BENCH_FINDING  # the page's numbers
+    assert bd.SETTLED_IMAGES == (None if None in lengths else max(lengths))

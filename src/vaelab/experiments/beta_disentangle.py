@@ -63,10 +63,17 @@ CURVE_PROTOCOL = {"tiny": PROTOCOLS["tiny"], "quick": PROTOCOLS["tiny"], "full":
 # MIG and for the FactorVAE score (claims.settles_at, the bench's JSON "settling"). A profile judges C7 only
 # when it trains at least that long; None: the bench's curves had not settled by its end (BENCH_IMAGES), so
 # no profile can decide C7 and each reports it inconclusive, with its numbers. Fixed before this experiment's
-# runs, from the bench alone.
+# runs, from the bench alone. Read on 2026-12-02 from the bench's finished beta 1 and beta 4 runs (all 3 seeds
+# to 2,097,152 images; tests/test_claims.py checks both constants against bench/results/disentangle-curve.json):
+# MIG's effect is "not supported" from 65,536 images on, the FactorVAE score's is inconclusive at every length.
 SETTLED_IMAGES: int | None = None
 BENCH_IMAGES = 2_097_152
 BENCH = "bench/disentangle_curve.py: 7 models x 3 seeds (1000-1002), 2,097,152 images each, scored 6 times"
+BENCH_FINDING = (
+    "beta 4 - beta 1 in MIG lies inside +-0.05 from 65,536 images on (-0.001 [-0.021, 0.019] at 2,097,152); in "
+    "the FactorVAE score it is below 0 at every length from 131,072 on, against the prediction, with an "
+    "interval that straddles 0 (-0.076 [-0.210, 0.058] at 2,097,152): the predicted sign appears at no length"
+)
 METRICS = {
     "mig": "MIG",
     "mig_chen": "MIG (Chen et al.)",
@@ -109,7 +116,7 @@ def claims(ctx) -> list[Claim]:
         f"in the bench ({BENCH}) the paired effects settle from {SETTLED_IMAGES:,} images"
         if SETTLED_IMAGES
         else f"in the bench ({BENCH}) the paired effects had not settled by {BENCH_IMAGES:,} images"
-    )
+    ) + f": {BENCH_FINDING}"
     return [
         Claim(
             "C7",
