@@ -100,7 +100,10 @@ def images_per_run(profile: str) -> int:
 def undecidable(profile: str) -> str:
     """Why this profile cannot decide C7 (fixed before its runs, from the bench's curves), or ""."""
     if SETTLED_IMAGES is None:
-        return f"the bench's paired effects had not settled by {BENCH_IMAGES:,} images per run, its longest length"
+        return (
+            f"the bench's paired effects had not settled by {BENCH_IMAGES:,} images per run, its longest length, "
+            "so no profile can decide C7 within its budget"
+        )
     if images_per_run(profile) >= SETTLED_IMAGES:
         return ""
     where = f"the bench's paired effects settle from {SETTLED_IMAGES:,} images per run"
