@@ -30,7 +30,8 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         return 0
     final = summary["final"]
     headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
-    print(f"trained {summary['epochs']} epochs: {headline} nats/image; run folder {summary['run']}")
+    epochs = f"{summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''}"
+    print(f"trained {epochs}: {headline} nats/image; run folder {summary['run']}")
     print(f"next: vaelab evaluate {summary['run']}")
     return 0
 
