@@ -168,3 +168,17 @@ def test_evaluate_slow_metrics_behind_flags(trained_run, capsys):
     assert result["nll_images"] == 40 and result["nll"] < elbo  # more samples, a tighter bound
     assert 0 <= result["active_units"] <= 4 and len(result["kl_per_dimension"]) == 4
     assert {"knn_accuracy", "linear_probe_accuracy", "kmeans_nmi", "silhouette", "prior_mmd"} <= set(result)
+
+
+@pytest.mark.parametrize(
+    "final, said",
+    [
+        ({"val_loss": 100.0, "val_elbo": -100.0}, "val loss 100.00 nats/image"),
+        ({"val_loss": 1117.73, "val_elbo": -171.06}, "val loss 1117.73 nats/image (negative ELBO 171.06)"),
+        ({"loss": 30.5}, "loss 30.50 nats/image"),  # no validation split, no ELBO (a plain AE)
+    ],
+)
+def test_the_training_headline_names_the_elbo_when_the_loss_is_not_it(final, said):
+    from vaelab.cli.commands import headline
+
+    assert headline(final) == said

@@ -29,11 +29,21 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     if not main_process:
         return 0
     final = summary["final"]
-    headline = f"val loss {final['val_loss']:.2f}" if "val_loss" in final else f"loss {final['loss']:.2f}"
     epochs = f"{summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''}"
-    print(f"trained {epochs}: {headline} nats/image; run folder {summary['run']}")
+    print(f"trained {epochs}: {headline(final)}; run folder {summary['run']}")
     print(f"next: vaelab evaluate {summary['run']}")
     return 0
+
+
+def headline(final: dict) -> str:
+    """The last epoch's loss in nats/image; beside it the negative ELBO when the objective's loss is not that
+    (beta != 1, a penalty such as DIP-VAE's or FactorVAE's, a schedule's weight)."""
+    split = "val_" if "val_loss" in final else ""
+    loss, elbo = final[f"{split}loss"], final.get(f"{split}elbo")
+    text = f"{split.replace('_', ' ')}loss {loss:.2f} nats/image"
+    if elbo is not None and abs(loss + elbo) > 5e-3:
+        text += f" (negative ELBO {-elbo:.2f})"
+    return text
 
 
 def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> dict:
