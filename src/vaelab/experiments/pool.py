@@ -57,6 +57,11 @@ class RunsFailed(VaelabError):
     """Some runs raised; the others finished and are kept."""
 
 
+def failure(run: str, error: BaseException) -> str:
+    """One failed run, as RunsFailed lists it: 'run: Type: message'."""
+    return f"{run}: {type(error).__name__}: {error}"
+
+
 def runs_failed(failures: list[str], total: int, where: str = "") -> RunsFailed:
     """One error for every 'run: error' in `failures`, out of `total` runs (`where`: " on Ray", say)."""
     return RunsFailed(
@@ -91,13 +96,14 @@ def train_one(job: Job) -> tuple[str, float]:
 
 
 def attempt(job: Job) -> tuple[str, float, str | None]:
-    """train_one, with an error returned as 'Type: message' instead of raised (a pool keeps going)."""
+    """train_one, with an error returned as its failure() line instead of raised (a pool keeps going)."""
     try:
         return (*train_one(job), None)
     except Exception as e:  # noqa: BLE001 (reported with the run's name when every run has ended)
         if not isinstance(e, VaelabError):  # a bug, not bad input: its traceback helps whoever reports it
             traceback.print_exc()
-        return Path(job.run_dir).name, 0.0, f"{type(e).__name__}: {e}"
+        name = Path(job.run_dir).name
+        return name, 0.0, failure(name, e)
 
 
 def train_jobs(
@@ -129,7 +135,6 @@ def train_jobs(
             train_on_ray(payloads, ray, progress)
         return
     if len(jobs) == 1:
-        progress.slots = 1
         with progress:
             progress.finished(*train_one(dataclasses.replace(payloads[0], quiet=quiet)))
         return
@@ -137,7 +142,7 @@ def train_jobs(
     with progress:
         for name, seconds, error in _attempt_all(payloads, workers, quiet):
             if error:
-                failures.append(f"{name}: {error}")
+                failures.append(error)
             else:
                 progress.finished(name, seconds)
     if failures:

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from vaelab.errors import VaelabError
-from vaelab.experiments.pool import Job, RayConfig, runs_failed, train_one
+from vaelab.experiments.pool import Job, RayConfig, failure, runs_failed, train_one
 from vaelab.progress import Progress
 from vaelab.training.checkpoint import read_state
 
@@ -101,7 +101,7 @@ def _collect(ray, pending: dict, progress: Progress) -> list[str]:
             _, seconds, node = ray.get(ref)
         except ray.exceptions.RayError as e:
             cause = getattr(e, "cause", None) or e
-            failures.append(f"{name}: {type(cause).__name__}: {cause}")
+            failures.append(failure(name, cause))
             continue
         if not _finished(job.run_dir):
             raise VaelabError(
