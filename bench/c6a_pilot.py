@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SMOKE_OUT, print_table, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
 from vaelab.evaluation.latent import active_units  # noqa: E402
-from vaelab.experiments.common import finished_with  # noqa: E402
-from vaelab.experiments.latents import encode_split  # noqa: E402
-from vaelab.experiments.measures import test_nll  # noqa: E402
-from vaelab.experiments.pool import train_jobs  # noqa: E402
-from vaelab.experiments.runs import evaluate_setup, load_trained  # noqa: E402
+from vaelab.parallel.pool import train_jobs  # noqa: E402
+from vaelab.runs.codes import encode_split  # noqa: E402
+from vaelab.runs.evaluate import evaluate_terms  # noqa: E402
+from vaelab.runs.load import load_run  # noqa: E402
+from vaelab.runs.measures import test_nll  # noqa: E402
+from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
 
 SEEDS = (1000, 1001, 1002)  # disjoint from the tutorial's seeds (0.. and 100..)
@@ -71,13 +72,13 @@ def main() -> None:
         for s in SEEDS
     }
     folder = {key: args.out / f"{key[0]}-{'warm' if key[1] else 'none'}-e{key[2]}-s{key[3]}" for key in jobs}
-    todo = [(cfg, folder[key]) for key, cfg in jobs.items() if not finished_with(folder[key], cfg)]
+    todo = [(cfg, folder[key]) for key, cfg in jobs.items() if run_state(folder[key], cfg) is not RunState.FINISHED]
     print(f"c6a pilot: {len(jobs)} runs, {len(todo)} to train", file=sys.stderr)
     train_jobs(todo, args.workers)
     rows, records = [], []
     for key, cfg in jobs.items():
-        setup = load_trained(folder[key], cfg=cfg)
-        mu, _, _ = encode_split(setup, "test")
+        built = load_run(folder[key], cfg=cfg)
+        mu, _, _ = encode_split(built, "test")
         records.append(
             {
                 "design": key[0],
@@ -85,8 +86,8 @@ def main() -> None:
                 "epochs": key[2],
                 "seed": key[3],
                 "active_units": active_units(mu)["active_units"],
-                "nll": test_nll(setup, 100, 1000),
-                "negative_elbo": evaluate_setup(setup)["negative_elbo"],
+                "nll": test_nll(built, 100, 1000),
+                "negative_elbo": evaluate_terms(built)["negative_elbo"],
             }
         )
     for d in args.designs:

@@ -7,8 +7,8 @@ import statistics
 import time
 from pathlib import Path
 
-from vaelab.experiments.sweep import markdown_table
-from vaelab.training.run_dir import environment
+from vaelab.markdown import markdown_table
+from vaelab.runs.folder import environment
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SMOKE_OUT = Path(__file__).resolve().parent / "out"  # smoke runs' results: git-ignored

@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import print_table, write_result  # noqa: E402
-from vaelab.experiments import beta_disentangle, runner  # noqa: E402
-from vaelab.experiments.common import Context  # noqa: E402
+from vaelab.tutorial import runner  # noqa: E402
+from vaelab.tutorial.context import Context  # noqa: E402
+from vaelab.tutorial.experiments import beta_disentangle  # noqa: E402
 
 # Published numbers on the 64x64 original, each under its paper's own protocol (not ours).
 ANCHORS = [

@@ -31,18 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, SMOKE_OUT, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
-from vaelab.experiments.claims import settles_at  # noqa: E402
-from vaelab.experiments.common import finished_with  # noqa: E402
-from vaelab.experiments.disentangle_scores import (  # noqa: E402
-    PROTOCOLS,
-    CurveScorer,
-    curve_bands,
-    log_spaced_epochs,
-    paired_curve,
-    read_curve,
-)
-from vaelab.experiments.pool import train_jobs  # noqa: E402
+from vaelab.parallel.pool import train_jobs  # noqa: E402
+from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve  # noqa: E402
+from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
+from vaelab.tutorial.claims import settles_at  # noqa: E402
+from vaelab.tutorial.curves import curve_bands, paired_curve  # noqa: E402
 from vaelab.viz.plots import metric_curves, save  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -103,7 +97,8 @@ def plan(args) -> list[tuple[str, int, RunConfig, Path]]:
 
 def collect(jobs, epochs: tuple[int, ...]) -> dict:
     runs = [
-        {"model": m, "seed": s, "finished": finished_with(d, c), "checkpoints": read_curve(d)} for m, s, c, d in jobs
+        {"model": m, "seed": s, "finished": run_state(d, c) is RunState.FINISHED, "checkpoints": read_curve(d)}
+        for m, s, c, d in jobs
     ]
     points = sum(len(r["checkpoints"]) for r in runs)
     return {"runs": runs, "points": points, "points_planned": len(jobs) * len(epochs)}
@@ -198,7 +193,7 @@ def main() -> None:
     jobs = plan(args)
     started = time.perf_counter()
     if not args.summarize:
-        todo = [(c, d) for _, _, c, d in jobs if not finished_with(d, c)]
+        todo = [(c, d) for _, _, c, d in jobs if run_state(d, c) is not RunState.FINISHED]
         print(
             f"disentangle-curve: {len(jobs)} runs of {args.epochs * args.subset:,} images, scored after epochs "
             f"{', '.join(map(str, args.score_epochs))}; {len(jobs) - len(todo)} finished, {len(todo)} to train "

@@ -3,7 +3,7 @@
 The network of Burda, Grosse & Salakhutdinov (2016, section 5): 784-200-200-50, tanh, a Bernoulli decoder,
 a Gaussian q(z|x) and the prior N(0, I), trained on the 60,000 training images binarized afresh every batch.
 It trains under a wall-clock budget (training steps only) and reports -log p(x) on the test set by the
-importance-weighted bound L_K, with `vaelab.experiments.measures.test_nll` (what `vaelab evaluate
+importance-weighted bound L_K, with `vaelab.runs.measures.test_nll` (what `vaelab evaluate
 --nll-samples K` runs): cheap points along the way (default K=100 on the first 1,000 test images), and at
 the end K=5000 on all 10,000, timed separately from the budget. That last timing is also the speed
 measurement of the NLL estimate (images x K per second).
@@ -36,11 +36,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, SMOKE_OUT, print_table, write_result  # noqa: E402
 from vaelab.config import from_dict, replace, to_dict  # noqa: E402
-from vaelab.experiments.measures import test_nll  # noqa: E402
-from vaelab.experiments.runs import evaluate_setup  # noqa: E402
-from vaelab.experiments.sweep import set_dotted  # noqa: E402
+from vaelab.parallel.sweep import set_dotted  # noqa: E402
+from vaelab.runs.build import BuiltRun, build  # noqa: E402
+from vaelab.runs.evaluate import evaluate_terms  # noqa: E402
+from vaelab.runs.measures import test_nll  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
-from vaelab.training.setup import Setup, build  # noqa: E402
 from vaelab.training.trainer import fit  # noqa: E402
 from vaelab.training.validate import EVAL_SEED  # noqa: E402
 
@@ -92,10 +92,10 @@ def run_config(recipe: str, seed: int, threads: int, smoke: bool = False) -> Run
     return from_dict(RunConfig, data)
 
 
-def nll_point(setup: Setup, samples: int, images: int) -> dict:
+def nll_point(built: BuiltRun, samples: int, images: int) -> dict:
     """Mean -log p(x) by L_K (K = samples) on the first `images` test images, with its wall and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
-    nll = test_nll(setup, samples, images, seed=EVAL_SEED)
+    nll = test_nll(built, samples, images, seed=EVAL_SEED)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
         "nll": nll,
@@ -115,13 +115,13 @@ CALIBRATION_EPOCHS = 3  # the first epoch warms up (about 30% slower here): the 
 HEADROOM = 1.3
 
 
-def calibrate(setup: Setup, epochs: int = CALIBRATION_EPOCHS) -> tuple[float, float]:
+def calibrate(built: BuiltRun, epochs: int = CALIBRATION_EPOCHS) -> tuple[float, float]:
     """(wall seconds spent, seconds per epoch) from `epochs` epochs of a throwaway copy of the model (fit
     re-seeds, so the real run is unchanged); the pace is the fastest epoch after the first."""
     started = time.perf_counter()
-    cfg = replace(setup.cfg.train, epochs=epochs)
-    train = setup.batches("train", shuffle=True)
-    history = fit(copy.deepcopy(setup.model), setup.objective, train, None, cfg, quiet=True)
+    cfg = replace(built.cfg.train, epochs=epochs)
+    train = built.batches("train", shuffle=True)
+    history = fit(copy.deepcopy(built.model), built.objective, train, None, cfg, quiet=True)
     later = [r["seconds"] for r in history[1:]] or [history[0]["seconds"]]
     return time.perf_counter() - started, min(later)
 
@@ -135,8 +135,8 @@ class Progress:
     cheap NLL points, logs once a minute, and stops training before an epoch that would overrun `budget`.
     `clock` is fit's `progress`: the share of the budget trained so far, counted to this step."""
 
-    def __init__(self, setup: Setup, trained: float, budget: float, every: float, samples: int, images: int):
-        self.setup, self.budget, self.every = setup, budget, every
+    def __init__(self, built: BuiltRun, trained: float, budget: float, every: float, samples: int, images: int):
+        self.built, self.budget, self.every = built, budget, every
         self.samples, self.images = samples, images
         self.trained, self.epochs, self.record = trained, 0, {}
         self.points: list[dict] = []
@@ -153,19 +153,19 @@ class Progress:
         self.trained += record["seconds"]
         self.epochs, self.record = record["epoch"], record
         if self.trained >= self.next_log:
-            where = f"{self.trained / 60:.1f} min  epoch {self.epochs}/{self.setup.cfg.train.epochs}"
+            where = f"{self.trained / 60:.1f} min  epoch {self.epochs}/{self.built.cfg.train.epochs}"
             log(f"{where}  loss {record['loss']:.2f}  lr {record['lr']:.2e}")
             self.next_log = self.trained + 60.0
         if self.trained >= self.next_point:
             self.point(self.samples, self.images)
             self.next_point = self.trained + self.every
-        if self.epochs < self.setup.cfg.train.epochs and self.trained + record["seconds"] > self.budget:
+        if self.epochs < self.built.cfg.train.epochs and self.trained + record["seconds"] > self.budget:
             raise BudgetSpent
         self.start()  # the cheap points above are not training time
 
     def point(self, samples: int, images: int) -> dict:
         p = {"minutes": round(self.trained / 60, 3), "epochs": self.epochs, "lr": self.record.get("lr")}
-        p.update({"train_loss": self.record.get("loss"), **nll_point(self.setup, samples, images)})
+        p.update({"train_loss": self.record.get("loss"), **nll_point(self.built, samples, images)})
         log(f"  test NLL {p['nll']:.3f} (K={samples}, {images} images, {p['seconds']:.1f} s) at epoch {self.epochs}")
         self.points.append(p)
         return p
@@ -173,27 +173,27 @@ class Progress:
 
 def train_and_measure(args: argparse.Namespace) -> dict:
     cfg = run_config(args.recipe, args.seed, args.threads, args.smoke)
-    setup = build(cfg)
+    built = build(cfg)
     budget = args.budget_minutes * 60
-    calibration, pace = calibrate(setup, 1 if args.smoke else CALIBRATION_EPOCHS)
+    calibration, pace = calibrate(built, 1 if args.smoke else CALIBRATION_EPOCHS)
     epochs = max(1, int(HEADROOM * (budget - calibration) / pace))
     epochs = min(epochs, args.max_epochs) if args.max_epochs else epochs
     left = (budget - calibration) / 60
     log(
         f"{args.recipe}: calibrated {calibration:.1f} s ({pace:.2f} s/epoch); at most {epochs} epochs in {left:.1f} min"
     )
-    setup = build(replace(cfg, train=replace(cfg.train, epochs=epochs)))
+    built = build(replace(cfg, train=replace(cfg.train, epochs=epochs)))
     every = args.eval_every_minutes * 60
-    progress = Progress(setup, calibration, budget, every, args.curve_samples, args.curve_images)
+    progress = Progress(built, calibration, budget, every, args.curve_samples, args.curve_images)
     try:
-        train = setup.batches("train", shuffle=True)
+        train = built.batches("train", shuffle=True)
         progress.start()
         fit(
-            setup.model,
-            setup.objective,
+            built.model,
+            built.objective,
             train,
             None,
-            setup.cfg.train,
+            built.cfg.train,
             quiet=True,
             on_epoch=progress,
             progress=progress.clock,
@@ -210,7 +210,7 @@ def train_and_measure(args: argparse.Namespace) -> dict:
         "recipe": args.recipe,
         "overrides": RECIPES[args.recipe],
         "smoke": args.smoke,
-        "config": to_dict(setup.cfg),
+        "config": to_dict(built.cfg),
         "budget_minutes": args.budget_minutes,
         "calibration_seconds": round(calibration, 3),  # CALIBRATION_EPOCHS epochs of a throwaway copy
         "calibrated_epoch_seconds": round(pace, 3),
@@ -222,7 +222,7 @@ def train_and_measure(args: argparse.Namespace) -> dict:
         "test_binarization": "one Bernoulli draw per pixel seeded by train.seed, as `vaelab evaluate` (dynamic)",
         "points": progress.points,
         "final": final,
-        "test_negative_elbo": evaluate_setup(setup, "test")["negative_elbo"],
+        "test_negative_elbo": evaluate_terms(built, "test")["negative_elbo"],
         "anchors": ANCHORS,
         "target": TARGET,
         "met_target": final["nll"] <= TARGET,
@@ -243,11 +243,11 @@ def report(result: dict) -> None:
 
 def measure_rate(args: argparse.Namespace) -> dict:
     """The estimate's speed on an untrained network (its cost does not depend on the weights), extrapolated."""
-    setup = build(run_config("vae", args.seed, args.threads))
-    nll_point(setup, 10, 10)  # warm-up
-    p = nll_point(setup, args.rate_samples, args.rate_images)
+    built = build(run_config("vae", args.seed, args.threads))
+    nll_point(built, 10, 10)  # warm-up
+    p = nll_point(built, args.rate_samples, args.rate_images)
     full = args.nll_samples * args.nll_images
-    threads = setup.cfg.train.threads or "default"
+    threads = built.cfg.train.threads or "default"
     log(f"K={p['samples']} x {p['images']} images, {threads} thread(s): {p['seconds']:.2f} s wall")
     log(f"  {p['cpu_seconds']:.2f} s CPU (less than wall when other processes share the cores)")
     per_sample_cpu = p["cpu_seconds"] / (p["images"] * p["samples"])

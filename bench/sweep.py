@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import print_table, write_result  # noqa: E402
-from vaelab.experiments.sweep import run_sweep  # noqa: E402
+from vaelab.parallel.sweep import run_sweep  # noqa: E402
 
 
 def main() -> None:

@@ -39,3 +39,11 @@ def train_flags(quiet: bool = True, **settings) -> list[str]:
         if value is not True:
             flags += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
     return [*flags, "--quiet"] if quiet else flags
+
+
+def resume(run_dir, **options):
+    """Continue the run in `run_dir` from its checkpoint, as `vaelab train --resume` does."""
+    from vaelab.runs.folder import load_config
+    from vaelab.runs.train import train_run
+
+    return train_run(load_config(run_dir), run_dir, existing="continue", **options)

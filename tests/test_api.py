@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import matplotlib.image
 import numpy as np
 import pytest
 import torch
@@ -14,11 +15,13 @@ import torch
 import vaelab
 from tests.own_data import write_images
 from vaelab.cli import main
+from vaelab.cli.flags import flag_words
 from vaelab.cli.parser import build_parser
 from vaelab.data import load_dataset
 from vaelab.errors import ConfigError, DataError
 from vaelab.training import trainer
 from vaelab.training.config import RunConfig, setting_names
+from vaelab.viz.grid import save_grid
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SMALL = {"hidden": (32,), "latent_dim": 4, "epochs": 1, "val_size": 100, "quiet": True}
@@ -71,10 +74,12 @@ def test_every_setting_has_one_keyword_and_it_is_its_cli_flag():
     ],
 )
 def test_keyword_errors_are_the_cli_errors(tmp_path, capsys, settings, flags):
+    """The same error, in the library's words from Python and in flags on the command line."""
     with pytest.raises(ConfigError) as e:
         vaelab.train(out=tmp_path / "api", **settings)
     assert main(["train", *flags, "--out", str(tmp_path / "cli")]) == 2
-    assert capsys.readouterr().err == f"vaelab: error: {e.value}\n"
+    assert capsys.readouterr().err == f"vaelab: error: {flag_words(str(e.value))}\n"
+    assert "--" not in str(e.value)  # Python is not told about flags
     assert not (tmp_path / "api").exists() and not (tmp_path / "cli").exists()
 
 
@@ -103,10 +108,20 @@ def test_a_run_gives_what_the_cli_gives(digits_run, capsys):
         loaded.encode(torch.zeros(2, 1, 28, 28))
 
 
+def test_the_cli_and_the_api_reconstruct_the_same_images(digits_run, tmp_path):
+    png = tmp_path / "cli.png"
+    assert main(["reconstruct", str(digits_run.path), "--num", "6", "--seed", "2", "--out", str(png), "--quiet"]) == 0
+    x = digits_run.images("test", 6)
+    save_grid(tmp_path / "api.png", torch.cat([x, digits_run.reconstruct(x)]), nrow=6)
+    cli, api = (matplotlib.image.imread(tmp_path / name) for name in ("cli.png", "api.png"))
+    assert cli.shape == api.shape and np.array_equal(cli, api)
+    assert not np.array_equal(cli[: cli.shape[0] // 2], cli[cli.shape[0] // 2 :])  # inputs differ from outputs
+
+
 def test_an_autoencoder_encodes_to_its_code_and_a_config_takes_keywords(digits_run, tmp_path):
     ae = vaelab.train(digits_run.config, model="ae", out=tmp_path / "ae", quiet=True)
-    code = ae.encode(ae.images("test", 3))
-    assert isinstance(code, torch.Tensor) and code.shape == (3, 4)
+    code, logvar = ae.encode(ae.images("test", 3))
+    assert isinstance(code, torch.Tensor) and code.shape == (3, 4) and logvar is None
     assert dataclasses.replace(ae.config.model, kind="vae") == digits_run.config.model
 
 

@@ -7,16 +7,16 @@ import pytest
 
 from vaelab.errors import ConfigError
 from vaelab.evaluation.stats import bootstrap_interval, t_interval
-from vaelab.experiments.claims import (
+from vaelab.tutorial.claims import (
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     Claim,
     Effect,
+    apply_rule,
     combine,
     judge,
     judge_effect,
-    rule,
     settles_at,
 )
 
@@ -49,7 +49,10 @@ def test_bootstrap_of_the_mean_approaches_the_t_interval_on_many_seeds():
 
 def test_bootstrap_is_seeded():
     rows = np.random.default_rng(1).normal(size=(6, 2))
-    assert bootstrap_interval(lambda r: r.mean(), rows, seed=3) == bootstrap_interval(lambda r: r.mean(), rows, seed=3)
+    once, again = (bootstrap_interval(lambda r: r.mean(), rows, seed=3, resamples=200) for _ in range(2))
+    other = bootstrap_interval(lambda r: r.mean(), rows, seed=4, resamples=200)
+    assert once == again and once[1:] != other[1:]  # the seed, and only the seed, fixes the resamples
+    assert once[0] == other[0] == rows.mean()  # the estimate itself is not resampled
 
 
 def arms(**values):
@@ -91,9 +94,9 @@ def test_a_significant_effect_inside_the_band_is_no_effect():
 
 
 def test_rule_reasons_name_the_interval():
-    verdict, reason = rule(1.0, 0.5, 1.5, 3, 1, 0.1)
+    verdict, reason = apply_rule(1.0, 0.5, 1.5, 3, 1, 0.1)
     assert verdict == SUPPORTED and "[0.5, 1.5]" in reason
-    assert "at least 2" in rule(1.0, math.nan, math.nan, 1, 1, 0.1)[1]
+    assert "at least 2" in apply_rule(1.0, math.nan, math.nan, 1, 1, 0.1)[1]
 
 
 def test_effects_pair_arms_by_seed():
@@ -185,7 +188,7 @@ def test_an_undecidable_claim_is_inconclusive_but_keeps_its_numbers():
     ],
 )
 def test_c7_is_decided_only_where_the_bench_settled(monkeypatch, settled, reasons):
-    from vaelab.experiments import beta_disentangle as bd
+    from vaelab.tutorial.experiments import beta_disentangle as bd
 
     monkeypatch.setattr(bd, "SETTLED_IMAGES", settled)
     assert bd.images_per_run("quick") == 65_536 and bd.images_per_run("full") == 1_048_576
@@ -200,8 +203,8 @@ def test_c7s_settling_constants_are_what_the_committed_bench_says():
     import json
     from pathlib import Path
 
-    from vaelab.experiments import beta_disentangle as bd
-    from vaelab.experiments.claims import settles_at
+    from vaelab.tutorial.claims import settles_at
+    from vaelab.tutorial.experiments import beta_disentangle as bd
 
     bench = json.loads((Path(__file__).parents[1] / "bench/results/disentangle-curve.json").read_text())
     assert bench["images_per_run"] == bd.BENCH_IMAGES

@@ -122,11 +122,11 @@ def test_refuses_to_overwrite_a_run(trained_run, capsys):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--latent-dim", "0"], "model.latent_dim must be >= 1"),
-        (["--beta", "-1"], "objective.beta must be >= 0"),
+        (["--latent-dim", "0"], "--latent-dim must be >= 1"),
+        (["--beta", "-1"], "--beta must be >= 0"),
         (["--model", "gan"], "invalid choice: 'gan'"),
         (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
-        (["--corruption", "gaussian", "--noise", "1.5"], "objective.noise must be <= 1"),
+        (["--corruption", "gaussian", "--noise", "1.5"], "--noise must be <= 1"),
         (["--epochs", "two"], "invalid int value"),
     ],
 )

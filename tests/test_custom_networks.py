@@ -47,8 +47,8 @@ def test_features_get_a_linear_layer_to_the_code(kind, out_dim):
     assert model.encoder.net is enc and model.encoder.head.in_features == 12
     assert model.encoder.head.out_features == out_dim and enc.training  # the check left its mode alone
     x = torch.rand(5, *SHAPE)
-    code = model.encode(x)
-    assert (code[0] if kind == "vae" else code).shape == (5, 3)
+    mu, logvar = model.encode(x)
+    assert mu.shape == (5, 3) and (logvar is None) == (kind == "ae")
     assert model(x)["x_hat"].shape == (5, *SHAPE)
 
 
@@ -102,4 +102,4 @@ def test_networks_of_your_own_train_and_reload(tmp_path, capsys):
     with pytest.raises(ConfigError, match="replace the conv networks"):
         vaelab.train(out=tmp_path / "x", arch="conv", encoder=encoder(), decoder=decoder(), **SETTINGS)
     assert main(["evaluate", str(tmp_path / "run")]) == 2  # the CLI keeps its own networks, and says so
-    assert "model.arch custom takes your own encoder and decoder" in capsys.readouterr().err
+    assert "--arch custom takes your own encoder and decoder" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def test_auto_picks_a_gpu_when_there_is_one(monkeypatch):
 
 def test_a_missing_gpu_is_a_one_line_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ConfigError, match="no CUDA GPU; use --device cpu"):
+    with pytest.raises(ConfigError, match="no CUDA GPU; set train.device cpu"):
         resolve_device("cuda")
 
 

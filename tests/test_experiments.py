@@ -8,11 +8,12 @@ import pytest
 from PIL import Image
 
 from vaelab.cli import main
-from vaelab.experiments.claims import judge
-from vaelab.experiments.common import Context
-from vaelab.experiments.registry import DEFAULT_SEEDS, EXPERIMENTS
-from vaelab.experiments.runner import context_for
-from vaelab.report.html import page_order
+from vaelab.tutorial.claims import judge
+from vaelab.tutorial.context import Context
+from vaelab.tutorial.profiles import DEFAULT_SEEDS
+from vaelab.tutorial.registry import EXPERIMENTS
+from vaelab.tutorial.report.html import page_order
+from vaelab.tutorial.runner import context_for
 
 # What each paired effect's two arms may differ in: the thing the claim is about, and nothing else.
 DIFFERENCES = {
@@ -138,7 +139,7 @@ def test_tutorial_writes_the_page(tiny_report):
 
 
 def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
-    from vaelab.experiments import beta_disentangle as bd
+    from vaelab.tutorial.experiments import beta_disentangle as bd
 
     r = results_of(tiny_report)["beta-disentangle-dsprites-32"]
     assert len(r["curves"]) == sum(len(v) for v in r["runs"].values())  # every run of every arm
@@ -158,8 +159,8 @@ def test_beta_disentangle_keeps_a_learning_curve_for_every_run(tiny_report):
 
 
 def test_the_tutorial_trains_every_experiments_runs_in_one_pool_each_once(tmp_path, monkeypatch):
-    from vaelab.experiments import tutorial
-    from vaelab.experiments.disentangle_scores import CurveScorer
+    from vaelab.runs.factor_scores import CurveScorer
+    from vaelab.tutorial import run as tutorial
 
     calls = []
     monkeypatch.setattr(tutorial, "train_jobs", lambda jobs, *args, **kwargs: calls.append(jobs))

@@ -9,8 +9,8 @@ from vaelab.config import from_dict
 from vaelab.data import load_dataset
 from vaelab.data.dsprites import POOL_SIZE, DSprites
 from vaelab.data.factor_batches import FactorBatches
+from vaelab.runs.build import build
 from vaelab.training.config import RunConfig
-from vaelab.training.setup import build
 
 
 def test_factor_batches_render_fresh_images_in_a_repeatable_order():

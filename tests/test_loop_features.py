@@ -9,17 +9,17 @@ import pytest
 import torch
 
 from vaelab.config import from_dict
-from vaelab.experiments.disentangle_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve
-from vaelab.experiments.runs import resume_run, train_run
 from vaelab.objectives import OBJECTIVES
 from vaelab.objectives.config import OBJECTIVES as OBJECTIVE_CHOICES
+from vaelab.runs.build import build
+from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve
+from vaelab.runs.train import train_run
 from vaelab.training import trainer
 from vaelab.training.checkpoint import read_state
 from vaelab.training.config import RunConfig
 from vaelab.training.device import precision_warning
-from vaelab.training.setup import build
 
-from .builders import train_flags
+from .builders import resume, train_flags
 
 
 def test_the_objective_table_has_every_choice():
@@ -144,7 +144,7 @@ def test_a_run_killed_while_scoring_an_epoch_redoes_that_epoch_and_its_point(tmp
     with pytest.raises(_Killed):
         train_run(cfg, run, quiet=True, hook=dies_at_epoch_2)
     assert read_state(run)["epoch"] == 1 and not read_state(run)["finished"]  # epoch 2 was never checkpointed
-    resume_run(run, quiet=True, hook=scorer)
+    resume(run, quiet=True, hook=scorer)
     assert [p["epoch"] for p in read_curve(run)] == [1, 2] and read_state(run)["finished"]
     train_run(cfg, tmp_path / "plain", quiet=True)
     model = "checkpoint/model.safetensors"

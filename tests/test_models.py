@@ -50,7 +50,7 @@ def test_learned_sigma_is_a_parameter_fixed_sigma_is_not():
 def test_code_activation_bounds_the_ae_code():
     model = build_model(ModelConfig(kind="ae", code_activation="sigmoid", latent_dim=6), (1, 28, 28))
     assert isinstance(model, Autoencoder)
-    z = model.encode(torch.randn(8, 1, 28, 28) * 10)
+    z, logvar = model.encode(torch.randn(8, 1, 28, 28) * 10)
     assert z.min() >= 0 and z.max() <= 1
 
 

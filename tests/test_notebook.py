@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from vaelab.report import content
-from vaelab.report.html import load_results
+from vaelab.tutorial.report import content
+from vaelab.tutorial.report.html import load_results
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")

@@ -15,11 +15,12 @@ import pytest
 
 from vaelab.cli import main
 from vaelab.errors import VaelabError
-from vaelab.experiments.common import Context, finished_with, group_configs, train_groups
-from vaelab.experiments.pool import RayConfig
-from vaelab.experiments.sweep import expand, read_sweep, run_sweep
-from vaelab.experiments.tracking import TrackingConfig
+from vaelab.parallel.ray_backend import RayConfig
+from vaelab.parallel.sweep import expand, read_sweep, run_sweep
+from vaelab.runs.state import RunState, run_state
+from vaelab.runs.tracking.config import TrackingConfig
 from vaelab.training.checkpoint import read_state
+from vaelab.tutorial.context import Context, group_configs, train_groups
 
 from .extras import need
 
@@ -78,7 +79,7 @@ def test_a_failing_task_names_its_run_and_the_others_are_kept(ray_cluster, tmp_p
         run_sweep(path, out, ray=RayConfig())
     assert "[2/4]" in capsys.readouterr().err  # the two good runs were reported as they finished
     for name, _, cfg in expand(read_sweep(path)):
-        assert finished_with(out / "runs" / name, cfg) == name.startswith("valsize100")
+        assert (run_state(out / "runs" / name, cfg) is RunState.FINISHED) == name.startswith("valsize100")
 
 
 def test_an_interrupted_sweep_on_ray_resumes_skipping_finished_runs(ray_cluster, tmp_path):
@@ -119,7 +120,7 @@ def test_experiment_runs_train_on_ray(ray_cluster, tmp_path):
 
 
 def test_tutorial_and_experiment_take_the_backend_and_the_trackers(tmp_path, monkeypatch):
-    from vaelab.experiments import tutorial
+    from vaelab.tutorial import run as tutorial
 
     seen = {}
     monkeypatch.setattr(tutorial, "run_tutorial", lambda out, **kw: seen.update(kw) or tmp_path / "index.html")
@@ -154,7 +155,7 @@ def _finished(run_dir) -> bool:
 def test_an_interrupt_cancels_only_the_tasks_still_running():
     """A task that returns within the grace period is left to return: cancelling a task whose reply is on
     its way aborts Ray 2.60's driver (the race this guards against)."""
-    from vaelab.experiments import ray_pool
+    from vaelab.parallel import ray_backend as ray_pool
 
     class FakeRay:  # three tasks: "done" has returned, "returning" ends within the grace, "long" trains on
         def __init__(self):

@@ -1,9 +1,9 @@
 import json
 import re
 
-from vaelab.report import content
-from vaelab.report.html import all_claims, write_report
-from vaelab.report.markup import blocks, equation_svg, to_html
+from vaelab.tutorial.report import content
+from vaelab.tutorial.report.html import all_claims, write_report
+from vaelab.tutorial.report.markup import blocks, equation_svg, to_html
 
 
 def test_every_equation_in_the_tutorial_renders(tmp_path):
@@ -14,6 +14,9 @@ def test_every_equation_in_the_tutorial_renders(tmp_path):
     for tex in equations:
         svg = (tmp_path / equation_svg(tex, tmp_path)).read_text()
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+        width = float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+        glyphs = len(re.findall(r"<(?:path|use)\b", svg))  # mathtext draws each symbol as a path or a use
+        assert width > 20 and glyphs >= 3, f"{tex!r} drew {glyphs} glyphs, {width} pt wide"
 
 
 def test_markup_escapes_and_formats(tmp_path):
@@ -85,8 +88,8 @@ def test_report_shows_results_escaped_and_offline(tmp_path):
 def test_a_claim_repeated_on_another_dataset_is_named_with_it_at_a_glance():
     claim = {"id": "C4", "verdict": "inconclusive"}
     results = {
-        "clusters-fashion-mnist": {"dataset": "fashion-mnist", "claims": [claim]},
-        "clusters": {"dataset": "mnist", "claims": [claim]},
-        "blur": {"dataset": "mnist", "claims": [{"id": "C5", "verdict": "supported"}]},
+        "clusters-fashion-mnist": {"experiment": "clusters", "dataset": "fashion-mnist", "claims": [claim]},
+        "clusters": {"experiment": "clusters", "dataset": "mnist", "claims": [claim]},
+        "blur": {"experiment": "blur", "dataset": "mnist", "claims": [{"id": "C5", "verdict": "supported"}]},
     }
     assert [c["id"] for c in all_claims(results)] == ["C4", "C4 (fashion-mnist)", "C5"]

@@ -8,8 +8,8 @@ import pytest
 
 from vaelab.cli import main
 from vaelab.errors import ConfigError
-from vaelab.experiments.common import finished_with
-from vaelab.experiments.sweep import expand, read_sweep, run_name
+from vaelab.parallel.sweep import expand, read_sweep, run_name
+from vaelab.runs.state import RunState, run_state
 
 BASE = {
     "data": {"dataset": "digits", "val_size": 100},
@@ -72,6 +72,6 @@ def test_a_failing_run_names_itself_and_the_others_train_and_are_kept(tmp_path, 
     assert main(["sweep", path, "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "2 of 4 runs failed (the others finished and are kept)" in err
-    assert "valsize5000-seed0: ConfigError: data.val_size" in err and "Traceback" not in err
+    assert "valsize5000-seed0: ConfigError: --val-size" in err and "Traceback" not in err
     for name, _, cfg in expand(read_sweep(path)):  # the failing runs came first; the good ones still trained
-        assert finished_with(out / "runs" / name, cfg) == name.startswith("valsize100")
+        assert (run_state(out / "runs" / name, cfg) is RunState.FINISHED) == name.startswith("valsize100")

@@ -12,13 +12,16 @@ import pytest
 from vaelab.cli import main
 from vaelab.config import from_dict
 from vaelab.errors import VaelabError
-from vaelab.experiments import tracking
-from vaelab.experiments.runs import chain_hooks, resume_run, train_run
-from vaelab.experiments.tracking import Tracking, TrackingConfig, tracking_hook
+from vaelab.runs.build import build
+from vaelab.runs.hooks import chain_hooks
+from vaelab.runs.tracking import hook as tracking
+from vaelab.runs.tracking.config import TrackingConfig
+from vaelab.runs.tracking.hook import Tracking, tracking_hook
+from vaelab.runs.train import train_run
 from vaelab.training.config import RunConfig
-from vaelab.training.setup import build
 from vaelab.training.sigint import Interrupted
 
+from .builders import resume
 from .extras import need
 
 ARGS = ["--dataset", "digits", "--val-size", "100", "--hidden", "32", "--latent-dim", "2", "--batch-size", "256"]
@@ -127,7 +130,7 @@ def test_a_resumed_run_continues_the_same_logs(tmp_path):
     uri = cfg.resolved().mlflow_uri
     [run] = mlflow_runs(uri, "resume")
     assert run.info.status == "KILLED" and history(uri, run.info.run_id, "train/loss")[0][0] == 1
-    resume_run(run_dir, quiet=True, hook=tracking_hook(cfg))
+    resume(run_dir, quiet=True, hook=tracking_hook(cfg))
     [again] = mlflow_runs(uri, "resume")  # the same MLflow run, continued
     assert again.info.run_id == run.info.run_id and again.info.status == "FINISHED"
     assert [step for step, _ in history(uri, run.info.run_id, "train/loss")] == [1, 2, 3]

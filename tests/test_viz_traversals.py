@@ -35,13 +35,16 @@ def test_traversal_grid_sweeps_one_dimension_per_row():
     assert torch.equal(grid[1, 0], grid[1, -1])  # z2 is ignored by the decoder: the row does not change
 
 
-def test_traversal_figure_saves_a_png_of_the_expected_size(tmp_path):
+def test_traversal_figure_draws_one_decoded_row_per_latent(tmp_path):
     fig = traversal_figure(bar_decoder, torch.zeros(4), num_values=7, kl_per_dim=[2.5, 0.9, 0.01, 0.0])
     width, height = saved_size(fig, tmp_path / "traversal.png")
-    assert (width, height) == (round(fig.get_figwidth() * 50), round(fig.get_figheight() * 50))
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[0] == "z0  KL 2.50" and len(labels) == 4
-    assert width > height  # 7 columns, 4 rows
+    mosaic = fig.axes[0].get_images()[0].get_array()  # (4 rows x 16 px, 7 columns x 16 px)
+    assert mosaic.shape == (4 * 16, 7 * 16) and width > height
+    grid = traversal_grid(bar_decoder, torch.zeros(4), dims=[0, 1, 2, 3], values=torch.linspace(-3, 3, 7))
+    assert np.array_equal(np.asarray(mosaic[:16, 16:32]), grid[0, 1, 0].numpy())  # row z0, second value
+    assert not np.array_equal(np.asarray(mosaic[:16, :16]), np.asarray(mosaic[:16, -16:]))  # z0 moves the bar
 
 
 def test_kl_bar_and_metric_vs_beta_save(tmp_path):

@@ -7,7 +7,7 @@ From Python (see `vaelab.api`):
     run = vaelab.load("runs/vae")
 """
 
-__version__ = "0.1.0"
+from vaelab.version import __version__
 
 __all__ = ["Run", "__version__", "experiment", "load", "resume", "train"]
 
@@ -15,7 +15,7 @@ _API = ("train", "load", "resume", "experiment")
 
 
 def __getattr__(name: str):
-    """The Python API, imported on first use (so `import vaelab` and the CLI start without torch)."""
+    """The Python API, imported on first use: `import vaelab` alone does not import torch."""
     if name in _API:
         from vaelab import api
 

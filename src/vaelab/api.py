@@ -15,6 +15,7 @@ of your own (their contract: `vaelab.models.custom`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,13 @@ from vaelab.config import from_dict, load_file
 from vaelab.data import ImageDataset, load_data
 from vaelab.data.arrays import IN_MEMORY, digest, from_memory
 from vaelab.errors import ConfigError
-from vaelab.experiments.runs import resume_run, train_setup
 from vaelab.run import Run
+from vaelab.runs.build import OwnParts
+from vaelab.runs.folder import load_config
+from vaelab.runs.load import load_run
+from vaelab.runs.train import train_run
 from vaelab.training.config import RunConfig, with_settings
-from vaelab.training.run_dir import load_config
-from vaelab.training.setup import Given, build
+from vaelab.training.sigint import Interrupted
 
 Config = RunConfig | dict | str | Path | None
 
@@ -87,25 +90,40 @@ def train(
         settings["dataset"] = str(dataset)
     settings = _networks(settings, encoder, decoder)
     cfg = with_settings(_base(config), **settings)
-    own = None
+    data = None
     if dataset is not None and not isinstance(dataset, (str, Path)):
-        own = _in_memory(dataset, cfg)
+        data = _in_memory(dataset, cfg)
         cfg = with_settings(cfg, dataset=IN_MEMORY)
-    setup = build(cfg, given=Given(own, encoder, decoder))
     given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
-    argv = ["python", "-c", f"vaelab.train(out={str(out)!r}, {given}{', dataset=...' if own else ''})"]
-    train_setup(setup, out, argv, quiet=quiet, force=force)
-    return Run(setup)
+    argv = ["python", "-c", f"vaelab.train(out={str(out)!r}, {given}{', dataset=...' if data else ''})"]
+    with _resumable(out):
+        built = train_run(
+            cfg, out, own=OwnParts(data, encoder, decoder), argv=argv, quiet=quiet, existing=_existing(force)
+        )
+    return Run(built)
 
 
-def _given(path: str | Path, cfg: RunConfig, dataset: Any, encoder, decoder) -> Given:
+def _existing(force: bool) -> str:
+    return "replace" if force else "refuse"
+
+
+@contextlib.contextmanager
+def _resumable(out: str | Path):
+    """An interrupted run says how to continue it from Python."""
+    try:
+        yield
+    except Interrupted as e:
+        raise Interrupted(f"{e}; vaelab.resume({str(out)!r}) continues it", e.run_dir) from None
+
+
+def _own(cfg: RunConfig, dataset: Any, encoder, decoder) -> OwnParts:
     if dataset is None:
-        own = None
+        data = None
     elif isinstance(dataset, (str, Path)):  # your data, moved: found at their new place, checked by digest
-        own = load_data(dataclasses.replace(cfg.data, dataset=str(dataset)))
+        data = load_data(dataclasses.replace(cfg.data, dataset=str(dataset)))
     else:
-        own = _in_memory(dataset, cfg)
-    return Given(own, encoder, decoder)
+        data = _in_memory(dataset, cfg)
+    return OwnParts(data, encoder, decoder)
 
 
 def load(
@@ -119,10 +137,8 @@ def load(
     """A trained run from its folder. Your own data on disk are found where the run recorded them and
     checked against its digest; data passed in memory (or moved) must be given again as `dataset`, and your
     own networks as `encoder` and `decoder` (fresh instances: the checkpoint restores their weights)."""
-    from vaelab.experiments.runs import load_trained
-
     cfg = load_config(path)
-    return Run(load_trained(path, data_dir, cfg, _given(path, cfg, dataset, encoder, decoder)))
+    return Run(load_run(path, data_dir, cfg, _own(cfg, dataset, encoder, decoder)))
 
 
 def resume(
@@ -133,10 +149,11 @@ def resume(
     decoder: torch.nn.Module | None = None,
     quiet: bool = False,
 ) -> Run:
-    """Continue an interrupted run from its last checkpoint (`vaelab train --resume`); `dataset`, `encoder`
-    and `decoder` as in `load`."""
+    """Continue an interrupted run from its last checkpoint (`vaelab train --resume`; a run stopped before
+    its first checkpoint starts over); `dataset`, `encoder` and `decoder` as in `load`."""
     cfg = load_config(path)
-    resume_run(path, quiet=quiet, given=_given(path, cfg, dataset, encoder, decoder))
+    with _resumable(path):
+        train_run(cfg, path, own=_own(cfg, dataset, encoder, decoder), quiet=quiet, existing="continue")
     return load(path, dataset=dataset, encoder=encoder, decoder=decoder)
 
 
@@ -159,8 +176,8 @@ def experiment(
     recomputes the measures, tables, claims and figures from the same models."""
     import json
 
-    from vaelab.experiments.registry import EXPERIMENTS
-    from vaelab.experiments.tutorial import make_context, run_experiment
+    from vaelab.tutorial.registry import EXPERIMENTS
+    from vaelab.tutorial.run import make_context, run_experiment
 
     if name not in EXPERIMENTS:
         raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")

@@ -5,7 +5,8 @@ Each part of vaelab keeps its own config next to the code that uses it (`DataCon
 
 - `option(default, help)`: a field with a help text (the CLI turns every field into a flag);
 - `to_dict` / `from_dict`: an exact JSON round trip, refusing unknown keys with a did-you-mean;
-- `check_choice` / `check_range`: validation that names the field and the allowed values;
+- `check_choices` / `check_range`: validation that names the field and the allowed values (the allowed
+  values of a field are its `option(choices=...)`, declared once);
 - `load_file`: JSON or YAML config files.
 """
 
@@ -39,6 +40,13 @@ def check_choice(where: str, value: Any, choices: typing.Iterable) -> None:
     if value not in choices:
         allowed = ", ".join(str(c) for c in choices)
         raise ConfigError(f"{where} must be one of {allowed} (got {value!r})")
+
+
+def check_choices(cfg: Any, section: str) -> None:
+    """Refuse a field of `cfg` whose value is not among its `option(choices=...)`, named `section.field`."""
+    for f in dataclasses.fields(cfg):
+        if f.metadata.get("choices"):
+            check_choice(f"{section}.{f.name}", getattr(cfg, f.name), f.metadata["choices"])
 
 
 def check_range(

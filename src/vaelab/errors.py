@@ -1,8 +1,10 @@
 """The errors vaelab shows to users.
 
 Every problem a user can cause (a bad flag, a missing dataset, a corrupt file) is raised as a
-`VaelabError` whose message fits on one line and says what is wrong and how to fix it. The CLI prints
-`vaelab: error: <message>` and exits with `exit_code`; it never shows a traceback for these.
+`VaelabError` whose message fits on one line and says what is wrong and how to fix it. Messages speak the
+library's words: a setting by its config field (`train.lr`, `objective.free_bits`), an argument of the
+Python API in backticks (`out`, `force`). The CLI prints `vaelab: error: <message>` with those words turned
+into its flags (`--lr`, `--out`), and exits with `exit_code`; it never shows a traceback for these.
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ import numpy as np
 import torch
 
 from vaelab.errors import DataError
-from vaelab.experiments.evaluate import evaluate_loaded
-from vaelab.experiments.runs import prior_samples
+from vaelab.models import Posterior
+from vaelab.runs.build import BuiltRun
+from vaelab.runs.codes import decode_means, prior_samples, reconstruct
+from vaelab.runs.evaluate import evaluation_report
 from vaelab.training.config import RunConfig
-from vaelab.training.run_dir import read_metrics
-from vaelab.training.setup import Setup
+from vaelab.training.history import read_metrics
 from vaelab.training.validate import EVAL_SEED
 
 
@@ -22,24 +23,24 @@ class Run:
     Images go in and come out as float tensors (N, C, H, W) in [0, 1] (uint8 images are divided by 255);
     results are on the CPU. Attributes: `model` (the torch module, in eval mode), `config` (the RunConfig),
     `metrics` (one dict per epoch, as in metrics.jsonl), `path` (the run folder), `dataset` (the data,
-    in memory) and `setup` (everything vaelab built for it, for the library's own functions).
+    in memory) and `built` (everything vaelab built for it, for the library's own functions).
     """
 
-    def __init__(self, setup: Setup):
-        self.setup = setup
-        setup.model.eval()
+    def __init__(self, built: BuiltRun):
+        self.built = built
+        built.model.eval()
 
     @property
     def model(self) -> torch.nn.Module:
-        return self.setup.model
+        return self.built.model
 
     @property
     def config(self) -> RunConfig:
-        return self.setup.cfg
+        return self.built.cfg
 
     @property
     def path(self) -> Path:
-        return Path(self.setup.run_dir)
+        return Path(self.built.run_dir)
 
     @property
     def metrics(self) -> list[dict]:
@@ -47,7 +48,7 @@ class Run:
 
     @property
     def dataset(self):
-        return self.setup.dataset
+        return self.built.dataset
 
     def __repr__(self) -> str:
         m = self.config.model
@@ -59,33 +60,33 @@ class Run:
             shape = ", ".join(map(str, self.dataset.image_shape))
             raise DataError(f"expected images (N, {shape}) in [0, 1], got shape {tuple(x.shape)}")
         x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
-        return x.to(self.setup.device)
+        return x
 
     @torch.no_grad()
-    def encode(self, x) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """A VAE's q(z|x): (mu, logvar), each (N, D); an AE's code z (N, D)."""
-        code = self.model.encode(self._images(x))
-        return tuple(c.cpu() for c in code) if isinstance(code, tuple) else code.cpu()
+    def encode(self, x) -> Posterior:
+        """q(z|x) as a Posterior: `mu, logvar = run.encode(x)`, each (N, D); an AE's code is `mean`, its
+        `logvar` None."""
+        mu, logvar = self.model.encode(self._images(x).to(self.built.device))
+        return Posterior(mu.cpu(), None if logvar is None else logvar.cpu())
 
-    @torch.no_grad()
     def decode(self, z) -> torch.Tensor:
         """Images E[x|z] (N, C, H, W) in [0, 1] for codes z (N, D) (not logits)."""
-        z = torch.as_tensor(np.asarray(z) if not isinstance(z, torch.Tensor) else z).float().to(self.setup.device)
-        return self.model.mean_image(self.model.decode(z)).cpu()
+        return decode_means(self.built, z)
 
     def reconstruct(self, x) -> torch.Tensor:
-        """decode(the code of x): a VAE decodes its posterior mean mu(x)."""
-        code = self.encode(x)
-        return self.decode(code[0] if isinstance(code, tuple) else code)
+        """The decoder mean of x's code (a VAE decodes its posterior mean mu(x)): what `vaelab reconstruct`
+        draws, in [0, 1]."""
+        return reconstruct(self.built, self._images(x))
 
     def sample(self, n: int = 64, seed: int = 0) -> torch.Tensor:
         """n images decoded from z ~ N(0, I): (n, C, H, W) in [0, 1]."""
-        return prior_samples(self.setup, n, seed).cpu()
+        return prior_samples(self.built, n, seed)
 
     def images(self, split: str = "test", n: int | None = None) -> torch.Tensor:
-        """The first n images of a split ("train", "val" or "test") as the model sees them, in [0, 1]."""
-        part = getattr(self.setup.splits, split).images
-        return part[:n].float().div(255)
+        """The first n images of a split ("train", "val" or "test") as the model sees them, in [0, 1] (in the
+        run's input mode: binarized, if it trains on binarized images), on the CPU."""
+        size = n or len(getattr(self.built.splits, split).images)
+        return next(self.built.batches(split, batch_size=size).epoch(0)).cpu()
 
     def evaluate(
         self,
@@ -100,4 +101,4 @@ class Run:
         """The dict `vaelab evaluate` prints: the objective's terms in nats per image (a VAE's negative ELBO),
         and with the options, the importance-weighted -log p(x) with `nll_samples` samples (on the first
         `nll_images` test images), latent-space use, probes and clusters, and prior-sample quality."""
-        return evaluate_loaded(self.setup, split, seed, nll_samples, nll_images, latent, probes, sample_quality)
+        return evaluation_report(self.built, split, seed, nll_samples, nll_images, latent, probes, sample_quality)

@@ -1,7 +1,8 @@
 """The `vaelab` command: thin entry points that parse, build and call.
 
-Errors the user can fix (VaelabError) print one line `vaelab: error: ...` and exit non-zero (2 for
-invalid settings); they never show a traceback.
+Errors the user can fix (VaelabError) print one line `vaelab: error: ...`, in the command line's words
+(`train.lr` becomes `--lr`, see flags.flag_words), and exit non-zero (2 for invalid settings); they never
+show a traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from vaelab.cli.commands import COMMANDS
+from vaelab.cli.flags import flag_words
 from vaelab.cli.parser import build_parser
 from vaelab.errors import VaelabError
 
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, argv) or 0
     except VaelabError as e:
-        print(f"vaelab: error: {e}", file=sys.stderr)
+        print(f"vaelab: error: {flag_words(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("vaelab: interrupted", file=sys.stderr)

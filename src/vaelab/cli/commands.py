@@ -6,21 +6,23 @@ import argparse
 import json
 from pathlib import Path
 
-from vaelab.cli.flags import (
-    config_from_args,
-    ray_config,
-    tracking_config,
-)
+from vaelab.cli.flags import config_from_args, flag_words, ray_config, tracking_config
 from vaelab.data import dataset_status
 from vaelab.errors import ConfigError
 
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.training import distributed
+    from vaelab.training.history import read_metrics
+    from vaelab.training.sigint import Interrupted
 
     distributed.init_from_env()  # under torchrun: join the process group; otherwise nothing
     try:
-        summary = _train_or_resume(args, argv)
+        run_dir = _train_or_resume(args, argv)
+    except Interrupted as e:
+        distributed.shutdown(wait=False)
+        hint = f"; resume with: vaelab train --resume {e.run_dir}" if e.run_dir is not None else ""
+        raise Interrupted(f"{e}{hint}", e.run_dir) from None
     except BaseException:
         distributed.shutdown(wait=False)
         raise
@@ -28,10 +30,10 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     distributed.shutdown()
     if not main_process:
         return 0
-    final = summary["final"]
-    epochs = f"{summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''}"
-    print(f"trained {epochs}: {headline(final)}; run folder {summary['run']}")
-    print(f"next: vaelab evaluate {summary['run']}")
+    final = (read_metrics(run_dir) or [{"epoch": 0}])[-1]
+    epochs = f"{final['epoch']} epoch{'s' if final['epoch'] != 1 else ''}"
+    print(f"trained {epochs}: {headline(final)}; run folder {run_dir}")
+    print(f"next: vaelab evaluate {run_dir}")
     return 0
 
 
@@ -46,27 +48,32 @@ def headline(final: dict) -> str:
     return text
 
 
-def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> dict:
-    from vaelab.experiments.runs import resume_run, train_run
-    from vaelab.experiments.tracking import tracking_hook
+def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> str:
+    """Train the run the flags describe (or continue the one --resume names); returns its folder."""
+    from vaelab.runs.folder import load_config
+    from vaelab.runs.load import with_data_dir
+    from vaelab.runs.tracking.hook import tracking_hook
+    from vaelab.runs.train import train_run
 
+    hook = tracking_hook(tracking_config(args))
     if args.resume:
         given = sorted(k.split(".", 1)[1] for k in vars(args) if "." in k and k != "data.data_dir")
         if given or args.config or args.out:
             raise ConfigError(
                 f"--resume continues with the run's own config.json; drop {', '.join(given) or '--out/--config'}"
             )
-        data_dir = getattr(args, "data.data_dir", None)
-        return resume_run(args.resume, quiet=args.quiet, data_dir=data_dir, hook=tracking_hook(tracking_config(args)))
+        cfg = with_data_dir(load_config(args.resume), getattr(args, "data.data_dir", None))
+        train_run(cfg, args.resume, quiet=args.quiet, hook=hook, existing="continue")
+        return args.resume
     if not args.out:
         raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
-    cfg = config_from_args(args)
-    hook = tracking_hook(tracking_config(args))
-    return train_run(cfg, args.out, argv=["vaelab", *argv], quiet=args.quiet, force=args.force, hook=hook)
+    existing = "replace" if args.force else "refuse"
+    train_run(config_from_args(args), args.out, argv=["vaelab", *argv], quiet=args.quiet, hook=hook, existing=existing)
+    return args.out
 
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.evaluate import evaluate_run
+    from vaelab.runs.evaluate import evaluate_run
 
     result = evaluate_run(
         args.run,
@@ -84,23 +91,24 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_sample(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.runs import load_trained, prior_samples
+    from vaelab.runs.codes import prior_samples
+    from vaelab.runs.load import load_run
     from vaelab.viz.grid import save_grid
 
-    setup = load_trained(args.run, args.data_dir)
     out = args.out or f"{args.run}/samples-seed{args.seed}.png"
-    save_grid(out, prior_samples(setup, args.num, args.seed), nrow=args.nrow)
+    save_grid(out, prior_samples(load_run(args.run, args.data_dir), args.num, args.seed), nrow=args.nrow)
     print(f"wrote {args.num} samples from the prior to {out}")
     return 0
 
 
 def cmd_reconstruct(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.runs import load_trained, reconstructions
+    from vaelab.runs.load import load_run
+    from vaelab.runs.pictures import reconstruction_rows
     from vaelab.viz.grid import save_grid
 
-    setup = load_trained(args.run, args.data_dir)
     out = args.out or f"{args.run}/reconstructions-{args.split}.png"
-    save_grid(out, reconstructions(setup, args.num, args.split, args.seed), nrow=args.num)
+    rows = reconstruction_rows(load_run(args.run, args.data_dir), args.num, args.split, args.seed)
+    save_grid(out, rows, nrow=args.num)
     print(f"wrote {args.num} {args.split} images (top) and their reconstructions (below) to {out}")
     return 0
 
@@ -111,14 +119,14 @@ def cmd_datasets(args: argparse.Namespace, argv: list[str]) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        where = row.get("where") or f"not found; {row.get('how_to_get', '')}"
+        where = row.get("where") or f"not found; {flag_words(row.get('how_to_get', ''))}"
         print(f"{row['name']:<14} {row.get('description', '')}\n{'':<14} {where}")
     print("your own data: --dataset PATH, a folder of images (class subfolders as labels), a .npz or a .npy")
     return 0
 
 
 def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.tutorial import run_tutorial
+    from vaelab.tutorial.run import run_tutorial
 
     page = run_tutorial(
         args.out,
@@ -139,7 +147,7 @@ def cmd_tutorial(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.tutorial import make_context, run_experiment
+    from vaelab.tutorial.run import make_context, run_experiment
 
     ctx = make_context(
         args.out,
@@ -161,7 +169,7 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.experiments.sweep import run_sweep, summary_table
+    from vaelab.parallel.sweep import run_sweep, summary_table
 
     summary = run_sweep(
         args.file,

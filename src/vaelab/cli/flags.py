@@ -10,15 +10,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import typing
 
 from vaelab.config import from_dict, load_file
 from vaelab.errors import ConfigError
-from vaelab.experiments.pool import RayConfig
-from vaelab.experiments.tracking import TRACKERS, TrackingConfig
+from vaelab.parallel.ray_backend import RayConfig
+from vaelab.runs.tracking.config import TRACKERS, TrackingConfig
 from vaelab.training.config import RunConfig
 
 SECTIONS = {f.name: f.type for f in dataclasses.fields(RunConfig)}
+# Settings outside RunConfig that the library names by a field, and the Python API's arguments it names in
+# backticks (vaelab.errors), as the command line spells them
+OTHER_FLAGS = {
+    "ray.address": "--address",
+    "ray.cpus_per_run": "--cpus-per-run",
+    "ray.gpus_per_run": "--gpus-per-run",
+    "tracking.log": "--log",
+    "tracking.mlflow_uri": "--mlflow-uri",
+    "`out`": "--out",
+    "`force`": "--force",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -30,6 +42,19 @@ class Parser(argparse.ArgumentParser):
 
 def flag_name(field: dataclasses.Field) -> str:
     return "--" + (field.metadata.get("flag") or field.name).replace("_", "-")
+
+
+def flag_words(message: str) -> str:
+    """A library message in the command line's words: `train.lr` -> `--lr`, `out` (backticked) -> `--out`."""
+    flags = {**{f"{section}.{name}": flag for section, name, flag in _config_flags()}, **OTHER_FLAGS}
+    return re.sub(r"`\w+`|\b[a-z]+\.[a-z_]+\b", lambda m: flags.get(m.group(0), m.group(0)), message)
+
+
+def _config_flags() -> list[tuple[str, str, str]]:
+    """(section, field, flag) for every field of RunConfig's sections."""
+    return [
+        (section, f.name, flag_name(f)) for section, cls in _section_classes().items() for f in dataclasses.fields(cls)
+    ]
 
 
 def _section_classes() -> dict[str, type]:

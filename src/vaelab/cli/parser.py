@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from vaelab.cli.flags import Parser, add_backend_flags, add_common, add_config_flags, add_tracking_flags
-from vaelab.experiments.pool import DEFAULT_WORKERS
+from vaelab.parallel.pool import DEFAULT_WORKERS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +119,8 @@ def _datasets(subs) -> None:
 
 
 def _tutorial(subs) -> None:
+    from vaelab.tutorial.profiles import PROFILES
+
     p = _sub(
         subs,
         "tutorial",
@@ -131,7 +133,7 @@ def _tutorial(subs) -> None:
     p.add_argument("--out", default="tutorial-out", help="folder for the report and its runs (default: tutorial-out)")
     p.add_argument(
         "--profile",
-        choices=["quick", "full", "tiny"],
+        choices=PROFILES,
         default="quick",
         help="quick (what make tutorial runs), full (closer to the papers), tiny (seconds; for tests)",
     )
@@ -139,7 +141,8 @@ def _tutorial(subs) -> None:
 
 
 def _experiment(subs) -> None:
-    from vaelab.experiments.registry import EXPERIMENTS
+    from vaelab.tutorial.profiles import PROFILES
+    from vaelab.tutorial.registry import EXPERIMENTS
 
     p = _sub(
         subs,
@@ -153,7 +156,7 @@ def _experiment(subs) -> None:
         "name", choices=sorted(EXPERIMENTS), metavar="NAME", help=f"one of: {', '.join(sorted(EXPERIMENTS))}"
     )
     p.add_argument("--out", default="tutorial-out", help="folder; results go to OUT/NAME (default: tutorial-out)")
-    p.add_argument("--profile", choices=["tiny", "quick", "full"], default="quick", help="run size (default: quick)")
+    p.add_argument("--profile", choices=PROFILES, default="quick", help="run size (default: quick)")
     p.add_argument(
         "--dataset",
         default="mnist",

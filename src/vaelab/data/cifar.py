@@ -41,7 +41,7 @@ TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST = ("test_batch",)
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 HOW = (
-    f"put {ARCHIVE} or its extracted {FOLDER}/ in --data-dir, $VAELAB_DATA or ~/.cache/vaelab; otherwise "
+    f"put {ARCHIVE} or its extracted {FOLDER}/ in data.data_dir, $VAELAB_DATA or ~/.cache/vaelab; otherwise "
     "it is downloaded and checked on first use (not with VAELAB_OFFLINE=1)"
 )
 ALLOWED_GLOBALS = {

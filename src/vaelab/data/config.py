@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaelab.config import check_choice, check_range, option
+from vaelab.config import check_choices, check_range, option
 from vaelab.errors import ConfigError
 
 INPUT_MODES = ("continuous", "dynamic", "static")
@@ -33,7 +33,7 @@ class DataConfig:
     )
 
     def __post_init__(self) -> None:
-        check_choice("data.input_mode", self.input_mode, INPUT_MODES)
+        check_choices(self, "data")
         if len(self.image_size) > 2:
             raise ConfigError(f"data.image_size takes H or H W (got {len(self.image_size)} values)")
         for size in self.image_size:

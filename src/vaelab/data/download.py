@@ -51,7 +51,7 @@ def download(url: str, target: Path, sha256: str, quiet: bool = False, timeout: 
                 raise DataError(f"download of {url} failed: HTTP {e.code} {e.reason}") from None
             except (urllib.error.URLError, OSError, TimeoutError) as e:
                 reason = getattr(e, "reason", None) or e
-                raise DataError(f"download of {url} failed: {reason}; check the network or use --data-dir") from None
+                raise DataError(f"download of {url} failed: {reason}; check the network or set data.data_dir") from None
             out.flush()
             os.fsync(out.fileno())
         actual = digest.hexdigest()

@@ -70,7 +70,7 @@ def load_image_folder(root: Path, image_size: tuple[int, ...], test_fraction: fl
         if a.shape[:2] != first:
             raise DataError(
                 f"images differ in size: {files[0]} is {first[0]}x{first[1]}, {f} is {a.shape[0]}x{a.shape[1]} "
-                "(height x width); pass --image-size H [W] (image_size= in Python) to resize them"
+                "(height x width); set data.image_size H [W] to resize them"
             )
     if any(a.ndim == 3 for a in arrays):  # some colour: every image as RGB
         arrays = [a if a.ndim == 3 else np.repeat(a[:, :, None], 3, axis=2) for a in arrays]

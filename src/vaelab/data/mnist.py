@@ -70,7 +70,7 @@ FASHION_CLASSES = (
 )
 FASHION_HOW = (
     "install Debian's dataset-fashion-mnist (apt install dataset-fashion-mnist) or put the four "
-    "*-ubyte.gz files in --data-dir; otherwise it is downloaded and checked on first use "
+    "*-ubyte.gz files in data.data_dir; otherwise it is downloaded and checked on first use "
     "(not with VAELAB_OFFLINE=1)"
 )
 

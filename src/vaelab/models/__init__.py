@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from vaelab.models.autoencoders import VAE, Autoencoder
+from vaelab.models.autoencoders import VAE, Autoencoder, Posterior
 from vaelab.models.config import ModelConfig
 
 MODELS = {"ae": Autoencoder, "vae": VAE}
@@ -21,4 +21,4 @@ def build_model(
     return MODELS[cfg.kind](cfg, tuple(image_shape), encoder, decoder)
 
 
-__all__ = ["MODELS", "VAE", "Autoencoder", "ModelConfig", "build_model"]
+__all__ = ["MODELS", "VAE", "Autoencoder", "ModelConfig", "Posterior", "build_model"]

@@ -10,6 +10,7 @@ standard deviation exp(log_scale) per channel (fixed, or learned when `learn_sig
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -19,6 +20,14 @@ from vaelab.models.config import ModelConfig
 from vaelab.models.networks import build_networks
 
 CODE_ACTIVATIONS = {"none": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+
+
+class Posterior(NamedTuple):
+    """What `encode` returns for every model: q(z|x)'s mean and log-variance, each (B, D); a plain AE's code
+    is its `mean`, with `logvar` None (a point, not a distribution). Unpacks as `mu, logvar = encode(x)`."""
+
+    mean: torch.Tensor
+    logvar: torch.Tensor | None = None
 
 
 class LikelihoodScale(nn.Module):
@@ -78,11 +87,12 @@ class Autoencoder(_Decoded):
         self.code_activation = CODE_ACTIVATIONS[cfg.code_activation]()
         self._init_decoder(cfg, image_shape, decoder)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.code_activation(self.encoder(x))  # (B, C, H, W) -> (B, D)
+    def encode(self, x: torch.Tensor) -> Posterior:
+        """The code z = f(x) as a Posterior with no variance: (B, C, H, W) -> mean (B, D)."""
+        return Posterior(self.code_activation(self.encoder(x)))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        z = self.encode(x)
+        z = self.encode(x).mean
         return {"z": z, **self.decoder_outputs(z)}
 
 
@@ -94,10 +104,10 @@ class VAE(_Decoded):
         self.encoder, decoder = build_networks(cfg, image_shape, 2 * cfg.latent_dim, encoder, decoder)
         self._init_decoder(cfg, image_shape, decoder)
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, x: torch.Tensor) -> Posterior:
         """q(z|x)'s parameters: (B, C, H, W) -> mu (B, D), logvar (B, D)."""
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
-        return mu, logvar
+        return Posterior(mu, logvar)
 
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaelab.config import check_choice, check_range, option
+from vaelab.config import check_choices, check_range, option
 from vaelab.errors import ConfigError
 
 KINDS = ("ae", "vae")
@@ -41,11 +41,7 @@ class ModelConfig:
     )
 
     def __post_init__(self) -> None:
-        check_choice("model.kind", self.kind, KINDS)
-        check_choice("model.arch", self.arch, ARCHS)
-        check_choice("model.activation", self.activation, ACTIVATIONS)
-        check_choice("model.likelihood", self.likelihood, LIKELIHOODS)
-        check_choice("model.code_activation", self.code_activation, CODE_ACTIVATIONS)
+        check_choices(self, "model")
         check_range("model.latent_dim", self.latent_dim, 1, 4096)
         check_range("model.sigma", self.sigma, 0, 100, low_open=True)
         for width in self.hidden:

@@ -34,8 +34,8 @@ CORRUPTION = ("corruption", "noise")
 
 
 @dataclass(frozen=True)
-class Spec:
-    """One objective: its function, the models it trains, the fields it reads, its keyword arguments."""
+class ObjectiveEntry:
+    """One row of OBJECTIVES: the function, the model kind it trains, the fields it reads, its keyword arguments."""
 
     function: Callable[..., dict[str, torch.Tensor]]
     model: str  # "vae" or "ae"
@@ -43,8 +43,8 @@ class Spec:
     settings: Callable[[Objective, float], dict[str, Any]]
 
 
-OBJECTIVES: dict[str, Spec] = {
-    "elbo": Spec(
+OBJECTIVES: dict[str, ObjectiveEntry] = {
+    "elbo": ObjectiveEntry(
         elbo,
         "vae",
         (*SCHEDULE, "capacity_max", "capacity_epochs", "capacity_gamma", "free_bits", *CORRUPTION),
@@ -55,29 +55,29 @@ OBJECTIVES: dict[str, Spec] = {
             "gamma": o.cfg.capacity_gamma,
         },
     ),
-    "tcvae": Spec(
+    "tcvae": ObjectiveEntry(
         tcvae, "vae", (*SCHEDULE, *CORRUPTION), lambda o, t: {"dataset_size": o.dataset_size, "beta": o.kl_weight(t)}
     ),
-    "iwae": Spec(iwae, "vae", ("k", *CORRUPTION), lambda o, t: {}),
-    "factorvae": Spec(
+    "iwae": ObjectiveEntry(iwae, "vae", ("k", *CORRUPTION), lambda o, t: {}),
+    "factorvae": ObjectiveEntry(
         factorvae,
         "vae",
         ("tc_gamma", *CORRUPTION),
         lambda o, t: {"discriminator": o.auxiliary.module, "gamma": o.cfg.tc_gamma},
     ),
-    "dip-vae-i": Spec(
+    "dip-vae-i": ObjectiveEntry(
         dipvae,
         "vae",
         ("lambda_od", "lambda_d", *CORRUPTION),
         lambda o, t: {"variant": "i", "lambda_od": o.cfg.lambda_od, "lambda_d": o.cfg.lambda_d},
     ),
-    "dip-vae-ii": Spec(
+    "dip-vae-ii": ObjectiveEntry(
         dipvae,
         "vae",
         ("lambda_od", "lambda_d", *CORRUPTION),
         lambda o, t: {"variant": "ii", "lambda_od": o.cfg.lambda_od, "lambda_d": o.cfg.lambda_d},
     ),
-    "reconstruction": Spec(
+    "reconstruction": ObjectiveEntry(
         reconstruction,
         "ae",
         ("l1", "sparsity_kl", "sparsity_target", *CORRUPTION),
@@ -86,24 +86,24 @@ OBJECTIVES: dict[str, Spec] = {
 }
 
 
-def chosen(cfg: ObjectiveConfig, model_kind: str) -> str:
+def objective_name(cfg: ObjectiveConfig, model_kind: str) -> str:
     """The objective's name: cfg.objective, or the model's default for "auto"."""
     return DEFAULT_FOR_MODEL[model_kind] if cfg.objective == "auto" else cfg.objective
 
 
 def check_objective(cfg: ObjectiveConfig, model_kind: str) -> str:
     """Refuse an objective for the wrong model, and any setting the objective does not read; returns its name."""
-    name = chosen(cfg, model_kind)
-    spec = OBJECTIVES[name]
-    if spec.model != model_kind:
-        hint = "--model vae" if spec.model == "vae" else f"--objective {DEFAULT_FOR_MODEL[model_kind]}"
-        raise ConfigError(f"objective.objective {name} trains model {spec.model}, not {model_kind}; use {hint}")
+    name = objective_name(cfg, model_kind)
+    entry = OBJECTIVES[name]
+    if entry.model != model_kind:
+        hint = "model.kind vae" if entry.model == "vae" else f"objective.objective {DEFAULT_FOR_MODEL[model_kind]}"
+        raise ConfigError(f"objective.objective {name} trains model {entry.model}, not {model_kind}; set {hint}")
     default = ObjectiveConfig()
     for f in dataclasses.fields(cfg):
-        if f.name != "objective" and f.name not in spec.fields and getattr(cfg, f.name) != getattr(default, f.name):
+        if f.name != "objective" and f.name not in entry.fields and getattr(cfg, f.name) != getattr(default, f.name):
             raise ConfigError(
-                f"objective.{f.name} does not apply to objective {name} (it reads {', '.join(spec.fields)}); "
-                f"drop --{f.name.replace('_', '-')}"
+                f"objective.{f.name} does not apply to objective {name} (it reads {', '.join(entry.fields)}); "
+                f"leave objective.{f.name} at its default"
             )
     return name
 
@@ -136,17 +136,18 @@ class Objective:
         return schedules.capacity(t, self.cfg.capacity_max, self.cfg.capacity_epochs)
 
     @property
-    def samples(self) -> int:
-        """z samples per input the model must draw: k for iwae, else 1."""
+    def samples_per_input(self) -> int:
+        """z samples the model must draw per input: iwae's k, else 1."""
         return self.cfg.k if self.name == "iwae" else 1
 
     def outputs(self, model: torch.nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """model(x), asking for `samples` z per input when the objective needs several."""
-        return model(x) if self.samples == 1 else model(x, samples=self.samples)
+        """model(x), asking for several z per input when the objective needs them (iwae)."""
+        k = self.samples_per_input
+        return model(x) if k == 1 else model(x, samples=k)
 
     def __call__(self, x: torch.Tensor, out: dict[str, torch.Tensor], t: float) -> dict[str, torch.Tensor]:
-        spec = OBJECTIVES[self.name]
-        return spec.function(x, out, likelihood=self.likelihood, **spec.settings(self, t))
+        entry = OBJECTIVES[self.name]
+        return entry.function(x, out, likelihood=self.likelihood, **entry.settings(self, t))
 
     def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """The input the model sees: x itself, or a corrupted copy for denoising."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaelab.config import check_choice, check_range, option
+from vaelab.config import check_choices, check_range, option
 from vaelab.errors import ConfigError
 
 OBJECTIVES = ("auto", "elbo", "reconstruction", "tcvae", "iwae", "factorvae", "dip-vae-i", "dip-vae-ii")
@@ -56,9 +56,7 @@ class ObjectiveConfig:
     noise: float = option(0.0, "denoising: noise level in [0, 1] (gaussian std, or fraction of pixels hit)")
 
     def __post_init__(self) -> None:
-        check_choice("objective.objective", self.objective, OBJECTIVES)
-        check_choice("objective.kl_schedule", self.kl_schedule, KL_SCHEDULES)
-        check_choice("objective.corruption", self.corruption, CORRUPTIONS)
+        check_choices(self, "objective")
         check_range("objective.beta", self.beta, 0)
         check_range("objective.warmup_epochs", self.warmup_epochs, 0, low_open=True)
         check_range("objective.cycles", self.cycles, 1)

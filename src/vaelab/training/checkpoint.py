@@ -106,7 +106,7 @@ def save_checkpoint(
         shutil.rmtree(tmp, ignore_errors=True)
         raise CheckpointError(
             f"cannot write the checkpoint in {run_dir}: {e.strerror or e}; free some space or "
-            "choose another --out (the previous checkpoint is intact)"
+            "choose another `out` folder (the previous checkpoint is intact)"
         ) from None
     if current.exists():
         shutil.rmtree(old, ignore_errors=True)

@@ -7,7 +7,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaelab.config import check_choice, check_range, from_dict, option, to_dict, unknown_key_error
+from vaelab.config import check_choices, check_range, from_dict, option, to_dict, unknown_key_error
 from vaelab.data.config import DataConfig
 from vaelab.errors import ConfigError
 from vaelab.models.config import ModelConfig
@@ -51,22 +51,18 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
+        check_choices(self, "train")
         check_range("train.epochs", self.epochs, 1, 1_000_000)
         check_range("train.batch_size", self.batch_size, 1, 1_000_000)
         check_range("train.lr", self.lr, 0, 10, low_open=True)
-        check_choice("train.optimizer", self.optimizer, OPTIMIZERS)
-        check_choice("train.lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_range("train.lr_decay", self.lr_decay, 0, 1, low_open=True)
         check_range("train.weight_decay", self.weight_decay, 0)
         check_range("train.grad_clip", self.grad_clip, 0)
         check_range("train.seed", self.seed, 0, 2**63 - 1)
-        check_choice("train.device", self.device, DEVICES)
-        check_choice("train.precision", self.precision, PRECISIONS)
         check_range("train.threads", self.threads, 0, 1024)
         check_range("train.eval_batch_size", self.eval_batch_size, 1)
         check_range("train.checkpoint_every", self.checkpoint_every, 0)
         check_range("train.checkpoint_minutes", self.checkpoint_minutes, 0)
-        check_choice("train.on_nan", self.on_nan, ON_NAN)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("train.device cuda was asked for but torch sees no CUDA GPU; use --device cpu or auto")
+        raise ConfigError("train.device cuda was asked for but torch sees no CUDA GPU; set train.device cpu or auto")
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ConfigError("train.device mps was asked for but this machine has no MPS device; use --device cpu or auto")
+        raise ConfigError(
+            "train.device mps was asked for but this machine has no MPS device; set train.device cpu or auto"
+        )
     return torch.device(name)
 
 
@@ -49,7 +51,7 @@ def precision_warning(device: torch.device, precision: str, flags: set[str] | No
         return None
     return (
         "vaelab: this CPU has no bf16 instructions (avx512_bf16 or amx_bf16): bf16 will be much slower than fp32; "
-        "use --precision fp32"
+        "set train.precision fp32"
     )
 
 
@@ -60,7 +62,7 @@ def autocast(device: torch.device, precision: str = "fp32"):
     if precision == "fp32":
         return contextlib.nullcontext()
     if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("train.precision bf16: this GPU has no bfloat16 support; use --precision fp32")
+        raise ConfigError("train.precision bf16: this GPU has no bfloat16 support; set train.precision fp32")
     if device.type not in ("cuda", "cpu"):
         raise ConfigError(f"train.precision bf16 is supported on cuda and cpu, not {device.type}; use fp32")
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

@@ -10,9 +10,14 @@ from vaelab.errors import VaelabError
 
 
 class Interrupted(VaelabError):
-    """Ctrl-C during training: a checkpoint was saved; exit code 130 like a shell."""
+    """Ctrl-C during training: a checkpoint was saved in `run_dir` (None: the run writes no folder); exit
+    code 130 like a shell. Whoever started the run says how to continue it."""
 
     exit_code = 130
+
+    def __init__(self, message: str, run_dir=None):
+        super().__init__(message)
+        self.run_dir = run_dir
 
 
 class SigintFlag:

@@ -31,14 +31,15 @@ from vaelab.progress import bar as progress_bar
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
 from vaelab.training.device import autocast, precision_warning
+from vaelab.training.history import append_metrics, truncate_metrics
 from vaelab.training.optim import build_optimizer, lr_factor
 from vaelab.training.protocols import TrainingObjective
 from vaelab.training.resume import Position, restore, save
-from vaelab.training.run_dir import append_metrics, truncate_metrics
 from vaelab.training.sigint import Interrupted, SigintFlag
 from vaelab.training.validate import mean_terms
 
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
+DIVERGED_HINT = "lower train.lr, set train.grad_clip, or set train.on_nan skip"
 MAX_SKIPS = 100  # on_nan="skip": give up after this many skipped batches in one epoch
 
 
@@ -193,7 +194,7 @@ class Loop:
             if self.skipped > MAX_SKIPS:
                 raise Diverged(
                     f"more than {MAX_SKIPS} batches of epoch {epoch + 1} had a non-finite loss or "
-                    "gradient; lower --lr or set --grad-clip"
+                    "gradient; lower train.lr or set train.grad_clip"
                 )
         else:
             self.optimizer.step()
@@ -209,7 +210,7 @@ class Loop:
             bad = ", ".join(_nonfinite_terms(terms)) or "loss"
             raise Diverged(
                 f"non-finite {bad} at step {self.pos.step} (epoch {epoch + 1}); the last good checkpoint "
-                "is kept; lower --lr, set --grad-clip, or use --on-nan skip"
+                f"is kept; {DIVERGED_HINT}"
             )
         self.bar.update(1)
         if self.show and self.pos.step % LOG_EVERY == 0:
@@ -226,8 +227,8 @@ class Loop:
             if self.run_dir is not None:
                 self.save(self._position(epoch, batch), finished=False)
             self.bar.close()
-            hint = f"; resume with: vaelab train --resume {self.run_dir}" if self.run_dir is not None else ""
-            raise Interrupted(f"interrupted at epoch {epoch + 1}, step {self.pos.step}; checkpoint saved{hint}")
+            saved = f"; checkpoint saved in {self.run_dir}" if self.run_dir is not None else ""
+            raise Interrupted(f"interrupted at epoch {epoch + 1}, step {self.pos.step}{saved}", self.run_dir)
         if self.run_dir is None:
             return
         by_steps = cfg.checkpoint_every and self.pos.step % cfg.checkpoint_every == 0
@@ -249,10 +250,7 @@ class Loop:
         if self.skipped:
             record["skipped_batches"] = self.skipped
         if not torch.isfinite(torch.tensor(record.get("loss", 0.0))):
-            raise Diverged(
-                f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; "
-                "lower --lr, set --grad-clip, or use --on-nan skip"
-            )
+            raise Diverged(f"non-finite loss in epoch {epoch + 1}; the last good checkpoint is kept; {DIVERGED_HINT}")
         if val is not None and val.num_examples and distributed.is_main():
             v_started = time.perf_counter()
             terms = mean_terms(self.model, self.objective, val, self.pos.step / steps)

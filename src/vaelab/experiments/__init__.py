@@ -1,1 +1,0 @@
-"""Runs and the tutorial's experiments, built from the library's parts."""

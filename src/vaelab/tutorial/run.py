@@ -1,0 +1,107 @@
+"""`vaelab tutorial` and `vaelab experiment NAME`: run the experiments, then write the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+from vaelab.parallel.pool import RayConfig, train_jobs
+from vaelab.runs.tracking.config import TrackingConfig
+from vaelab.tutorial import runner
+from vaelab.tutorial.context import Context
+from vaelab.tutorial.profiles import DEFAULT_SEEDS
+from vaelab.tutorial.registry import EXPERIMENTS
+from vaelab.tutorial.report.html import write_report
+from vaelab.tutorial.report.notebook import write_notebook
+
+SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
+
+
+def run_experiment(name: str, ctx: Context) -> Path:
+    return runner.run(EXPERIMENTS[name], ctx)["path"]
+
+
+def make_context(out: str | Path, profile: str = "quick", seeds: int | None = None, **fields) -> Context:
+    """Where and how experiments run: the profile's seed count unless `seeds` is given; `fields` are the
+    other fields of Context (dataset, data_dir, first_seed, workers, ...)."""
+    return Context(
+        out=Path(out),
+        profile=profile,
+        seeds=seeds or DEFAULT_SEEDS[profile],
+        seeds_given=seeds is not None,
+        **fields,
+    )
+
+
+def train_all(jobs: list[tuple[str, Context]], ctx: Context) -> None:
+    """Train every experiment's runs first, in one pool: the workers stay busy from the first run to the
+    last, instead of idling at the end of each experiment while its last run finishes; runs that several
+    experiments share train once. The experiments then find their runs finished and only measure."""
+    todo, seen = [], set()
+    for name, job_ctx in jobs:
+        for job in runner.runs_to_train(EXPERIMENTS[name], job_ctx):
+            if job[1] not in seen:
+                todo.append(job)
+                seen.add(job[1])
+    train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, desc="tutorial: training", ray=ctx.ray)
+
+
+def measure_all(jobs: list[tuple[str, Context]], quiet: bool) -> None:
+    """Run each experiment in turn (its runs already trained), with a line per experiment and the time left."""
+    started = time.perf_counter()
+    for i, (name, job_ctx) in enumerate(jobs):
+        elapsed = time.perf_counter() - started
+        eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
+        if not quiet:
+            line = f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)}: measuring ({elapsed / 60:.1f} min{eta})"
+            print(line, file=sys.stderr)
+        run_experiment(name, job_ctx)
+
+
+def run_tutorial(
+    out: str | Path,
+    profile: str = "quick",
+    data_dir: str | None = None,
+    seed: int = 0,
+    quiet: bool = False,
+    force: bool = False,
+    seeds: int | None = None,
+    only: list[str] | None = None,
+    workers: int = 1,
+    ray: RayConfig | None = None,
+    tracking: TrackingConfig | None = None,
+) -> Path:
+    """Run the experiments (all, or `only`) on MNIST into `out`, then write out/index.html (and
+    out/tutorial.ipynb, when nbformat is installed); their runs train in `workers` local processes, or on Ray
+    when `ray` is given, streaming to the trackers of `tracking`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"data_dir": data_dir, "quiet": quiet, "force": force, "workers": workers, "ray": ray}
+    ctx = make_context(out, profile, seeds, first_seed=seed, tracking=tracking, **settings)
+    jobs = tutorial_jobs(ctx, [n for n in EXPERIMENTS if not only or n in only])
+    started = time.perf_counter()
+    train_all(jobs, ctx)
+    measuring = time.perf_counter()
+    measure_all([(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs], quiet)  # trained now
+    info = {
+        "profile": profile,
+        "seeds": ctx.seeds,
+        "experiments": len(jobs),
+        "minutes": round((time.perf_counter() - started) / 60, 1),
+        "minutes training": round((measuring - started) / 60, 1),  # all runs, in one pool
+    }
+    page = write_report(out, info)
+    if write_notebook(out, profile, seeds, seed) is None and not quiet:
+        print("vaelab: tutorial.ipynb not written: pip install 'vaelab[notebook]' for it", file=sys.stderr)
+    return page
+
+
+def tutorial_jobs(ctx: Context, names: list[str]) -> list[tuple[str, Context]]:
+    """(experiment, context) for each experiment named; the full profile repeats some on a second dataset."""
+    jobs = [(name, ctx) for name in names]
+    if ctx.profile == "full":
+        second = dataclasses.replace(ctx, dataset=SECOND_DATASET)
+        jobs += [(name, second) for name in SECOND_DATASET_EXPERIMENTS if name in names]
+    return jobs
