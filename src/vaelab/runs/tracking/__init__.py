@@ -1,0 +1,1 @@
+"""Experiment tracking: a run's epochs streamed to TensorBoard and MLflow as it trains (see hook.py)."""
