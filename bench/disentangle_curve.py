@@ -35,7 +35,7 @@ from vaelab.parallel.pool import train_jobs  # noqa: E402
 from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve  # noqa: E402
 from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
-from vaelab.tutorial.claims import settles_at  # noqa: E402
+from vaelab.tutorial.rule import settles_at  # noqa: E402
 from vaelab.tutorial.curves import curve_bands, paired_curve  # noqa: E402
 from vaelab.viz.plots import metric_curves, save  # noqa: E402
 
@@ -105,7 +105,7 @@ def collect(jobs, epochs: tuple[int, ...]) -> dict:
 
 
 # C7's paired effects, read off the curves as the tutorial judges them (beta 4 - beta 1, and beta 16 - beta 1
-# shown beside): where each settles (claims.settles_at) sets how long beta-disentangle must train.
+# shown beside): where each settles (rule.settles_at) sets how long beta-disentangle must train.
 PAIRS = {"beta 4 - beta 1": ("beta 4", "beta 1"), "beta 16 - beta 1": ("beta 16", "beta 1")}
 C7_MIN_EFFECT = {"mig": 0.05, "factor_vae": 0.05}  # the tutorial's smallest effects that matter
 

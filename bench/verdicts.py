@@ -8,7 +8,7 @@ sets and, with --full, with the full profile's verdicts read from that tutorial 
 folder already holds a finished tutorial is read, not rerun, so a stopped bench resumes.
 
 Targets (the issue): the seed sets agree on at least 80% of the claims and never call a claim supported
-in one and not supported in the other; the quick and full profiles agree, or the quick verdict is
+in one and contradicted in the other; the quick and full profiles agree, or the quick verdict is
 inconclusive. Prints a table and writes bench/results/verdicts.json.
 """
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SMOKE_OUT, print_table, write_result  # noqa: E402
 from tutorial import TIMING, summarize, timed_tutorial  # noqa: E402
 
-OPPOSITE = {frozenset({"supported", "not supported"})}
+OPPOSITE = {frozenset({"supported", "contradicted"})}
 
 
 def claims_of(folder: Path) -> dict[str, dict]:
@@ -102,7 +102,7 @@ def main() -> None:
     print_table(["claim", *(f"seeds from {s}" for s in sets), "full profile", "seed sets agree"], result["rows"])
     print(
         f"\nagreement {result['agree']}/{result['claims']} ({result['agreement']:.0%}; target 80%), "
-        f"supported in one and not supported in another: {result['opposite'] or 'none'}; "
+        f"supported in one and contradicted in another: {result['opposite'] or 'none'}; "
         f"quick verdicts that the full profile contradicts: {result['quick_against_full'] or 'none'}"
     )
     for seed, r in runs.items():

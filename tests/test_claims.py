@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 
 from vaelab.errors import ConfigError
-from vaelab.evaluation.stats import bootstrap_interval, t_interval
-from vaelab.tutorial.claims import (
+from vaelab.evaluation.stats import bootstrap_interval, holm, min_detectable_effect, t_interval, t_test_p
+from vaelab.tutorial.claims import Claim, Effect, every_effect, judge, judge_effect
+from vaelab.tutorial.rule import (
+    CONTRADICTED,
     INCONCLUSIVE,
-    NOT_SUPPORTED,
+    NO_EFFECT,
     SUPPORTED,
-    Claim,
-    Effect,
     apply_rule,
-    combine,
-    judge,
-    judge_effect,
+    criterion_text,
+    holm_verdicts,
     settles_at,
+    verdict_p,
 )
 
 
@@ -69,17 +69,17 @@ def verdict_of(values, **effect):
     "values, effect, expected",
     [
         ([1.0, 1.1, 0.9], {"direction": 1, "min_effect": 0.1}, SUPPORTED),
-        ([-1.0, -1.1, -0.9], {"direction": 1, "min_effect": 0.1}, NOT_SUPPORTED),  # the other side
-        ([0.01, -0.01, 0.0], {"direction": 1, "min_effect": 0.1}, NOT_SUPPORTED),  # inside the band
+        ([-1.0, -1.1, -0.9], {"direction": 1, "min_effect": 0.1}, CONTRADICTED),  # the other side
+        ([0.01, -0.01, 0.0], {"direction": 1, "min_effect": 0.1}, NO_EFFECT),  # inside the band
         ([1.0, -1.0, 0.5], {"direction": 1, "min_effect": 0.1}, INCONCLUSIVE),  # straddles 0
         ([1.0], {"direction": 1, "min_effect": 0.1}, INCONCLUSIVE),  # one seed
         ([-1.0, -1.1, -0.9], {"direction": -1, "min_effect": 0.1}, SUPPORTED),
-        ([1.0, 1.1, 0.9], {"direction": -1, "min_effect": 0.1}, NOT_SUPPORTED),
+        ([1.0, 1.1, 0.9], {"direction": -1, "min_effect": 0.1}, CONTRADICTED),
         ([-1.0, -1.1, -0.9], {"direction": 0, "min_effect": 0.1}, SUPPORTED),  # two-sided
-        ([0.01, -0.01, 0.0], {"direction": 0, "min_effect": 0.1}, NOT_SUPPORTED),
+        ([0.01, -0.01, 0.0], {"direction": 0, "min_effect": 0.1}, NO_EFFECT),
         ([1.0, -1.0, 0.5], {"direction": 0, "min_effect": 0.1}, INCONCLUSIVE),
         ([0.01, -0.01, 0.0], {"direction": 0, "absent": True, "min_effect": 0.1}, SUPPORTED),  # predicted absent
-        ([1.0, 1.1, 0.9], {"direction": 0, "absent": True, "min_effect": 0.1}, NOT_SUPPORTED),
+        ([1.0, 1.1, 0.9], {"direction": 0, "absent": True, "min_effect": 0.1}, CONTRADICTED),
         ([0.0, 0.5, -0.3], {"direction": 0, "absent": True, "min_effect": 0.1}, INCONCLUSIVE),
     ],
 )
@@ -89,7 +89,7 @@ def test_the_rule_reaches_each_verdict(values, effect, expected):
 
 def test_a_significant_effect_inside_the_band_is_no_effect():
     # every seed positive, so the CI is above 0, but all of it lies below the smallest effect that matters
-    assert verdict_of([0.020, 0.021, 0.022], direction=1, min_effect=0.05) == NOT_SUPPORTED
+    assert verdict_of([0.020, 0.021, 0.022], direction=1, min_effect=0.05) == NO_EFFECT
     assert verdict_of([0.020, 0.021, 0.022], direction=1, min_effect=0.01) == SUPPORTED
 
 
@@ -120,13 +120,70 @@ def test_a_spread_effect_is_bootstrapped_and_needs_three_seeds():
     assert few["verdict"] == INCONCLUSIVE and "at least 3" in few["reason"]
 
 
-def test_a_claim_is_the_conjunction_of_its_deciding_effects():
-    e = {"decides": True, "effect": "x", "reason": "r"}
-    assert combine([{**e, "verdict": SUPPORTED}, {**e, "verdict": SUPPORTED}])[0] == SUPPORTED
-    assert combine([{**e, "verdict": SUPPORTED}, {**e, "verdict": NOT_SUPPORTED}])[0] == NOT_SUPPORTED
-    assert combine([{**e, "verdict": SUPPORTED}, {**e, "verdict": INCONCLUSIVE}])[0] == INCONCLUSIVE
-    ignored = {**e, "verdict": NOT_SUPPORTED, "decides": False}
-    assert combine([{**e, "verdict": SUPPORTED}, ignored])[0] == SUPPORTED
+def test_every_effect_is_the_conjunction_shown_beside_the_primary_verdict():
+    def rows(*verdicts):
+        return [{"verdict": v} for v in verdicts]
+
+    assert every_effect(rows(SUPPORTED, SUPPORTED)) == SUPPORTED
+    assert every_effect(rows(SUPPORTED, CONTRADICTED, NO_EFFECT)) == CONTRADICTED
+    assert every_effect(rows(SUPPORTED, NO_EFFECT)) == NO_EFFECT
+    assert every_effect(rows(SUPPORTED, INCONCLUSIVE)) == INCONCLUSIVE
+
+
+def test_a_claims_verdict_is_its_primary_effects_and_a_claim_has_exactly_one():
+    primary, other = Effect("m", "b", "a", +1, 0.1), Effect("m", "b", "a", -1, 0.1, decides=False)
+    out = judge(
+        Claim("C", "b beats a", (primary, other), scope="digits, 2 epochs"), arms(a=[0.0] * 3, b=[1.0, 1.1, 0.9])
+    )
+    assert out["verdict"] == SUPPORTED and out["effects"][1]["verdict"] == CONTRADICTED
+    assert out["every_effect"] == CONTRADICTED and out["scope"] == "digits, 2 epochs"
+    with pytest.raises(ConfigError, match="one primary effect"):
+        Claim("C", "two primaries", (primary, primary))
+    with pytest.raises(ConfigError, match="one primary effect"):
+        Claim("C", "none", (other,))
+
+
+def test_the_criterion_text_is_the_rule_at_its_boundary():
+    # [0.01, 0.06] with m = 0.05: above 0 and not inside +-0.05, so supported, as the criterion says
+    assert apply_rule(0.035, 0.01, 0.06, 3, +1, 0.05)[0] == SUPPORTED
+    assert apply_rule(0.025, 0.01, 0.04, 3, +1, 0.05)[0] == NO_EFFECT
+    assert criterion_text(+1, 0.05) == "95% CI above 0, and not inside +-0.05"
+    assert criterion_text(0, 0.1, absent=True) == "95% CI inside +-0.1"
+    claim = Claim("C", "b beats a", (Effect("m", "b", "a", +1, 0.05, label="m: b - a"),))
+    assert judge(claim, arms(a=[0.0] * 3, b=[0.02, 0.03, 0.05]))["criterion"].startswith("m: b - a: 95% CI above 0")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_each_verdicts_p_value_is_below_alpha_exactly_when_the_interval_gives_it(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(rng.normal(0, 0.1), rng.uniform(0.01, 0.2), size=int(rng.integers(2, 8)))
+    for direction, absent in ((1, False), (-1, False), (0, False), (0, True)):
+        estimate, low, high = t_interval(values)
+        verdict = apply_rule(estimate, low, high, len(values), direction, 0.05, absent)[0]
+        p = verdict_p(values, verdict, direction, 0.05, absent)
+        assert math.isnan(p) if verdict == INCONCLUSIVE else p < 0.05, (verdict, p, values)
+
+
+def test_t_test_holm_and_detectable_effect_known_answers():
+    # mean 2, sd 1, n 3: t = 2 sqrt(3) = 3.4641, two-sided p = 0.07418 (scipy.stats.ttest_1samp)
+    assert t_test_p([1.0, 2.0, 3.0]) == pytest.approx(0.074180, abs=1e-6)
+    assert t_test_p([1.0, 2.0, 3.0], alternative="greater") == pytest.approx(0.037090, abs=1e-6)
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])  # 3 x 0.01, 2 x 0.03, then monotone
+    assert holm([0.2, math.nan])[0] == 0.2 and math.isnan(holm([0.2, math.nan])[1])
+    # n 5, sd 1: (t_{0.975, 4} + t_{0.8, 4}) / sqrt(5) = (2.776445 + 0.940965) / 2.236068
+    assert min_detectable_effect(1.0, 5) == pytest.approx((2.776445 + 0.940965) / math.sqrt(5), abs=1e-5)
+    weak, weaker = {"verdict": SUPPORTED, "p_value": 0.03}, {"verdict": NO_EFFECT, "p_value": 0.04}
+    strong = {"verdict": SUPPORTED, "p_value": 0.001}
+    # 0.001 x 3 = 0.003; 0.03 x 2 = 0.06 and 0.04 x 1, raised to 0.06: only the strong verdict survives
+    assert holm_verdicts([weak, strong, weaker]) == [INCONCLUSIVE, SUPPORTED, INCONCLUSIVE]
+    assert holm_verdicts([weak, strong]) == [SUPPORTED, SUPPORTED]  # 0.03 x 1 after 0.001 x 2
+    assert holm_verdicts([weak, {"verdict": INCONCLUSIVE, "p_value": None}]) == [SUPPORTED, INCONCLUSIVE]
+
+
+def test_an_inconclusive_claim_says_what_its_seeds_could_detect():
+    out = judge(Claim("C", "b beats a", (Effect("m", "b", "a", +1, 0.1),)), arms(a=[0.0] * 3, b=[1.0, -1.0, 0.5]))
+    assert out["verdict"] == INCONCLUSIVE and math.isnan(out["p_value"])
+    assert out["detectable"] == pytest.approx(min_detectable_effect(float(np.std([1.0, -1.0, 0.5], ddof=1)), 3))
 
 
 def test_judge_writes_what_results_json_promises():
@@ -135,7 +192,7 @@ def test_judge_writes_what_results_json_promises():
     for key in ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "verdict", "reason", "values"):
         assert key in out, key
     assert out["verdict"] == SUPPORTED and out["n"] == 3 and out["values"] == pytest.approx([1.0, 1.1, 0.9])
-    assert len(out["effects"]) == 2 and "> 0, beyond 0.1" in out["criterion"]
+    assert len(out["effects"]) == 2 and "95% CI above 0, and not inside +-0.1" in out["criterion"]
     assert judge(Claim("C3", "maps differ", descriptive=True), {})["verdict"] == "descriptive"
 
 
@@ -156,8 +213,8 @@ UP, DOWN, STRADDLE, FLAT = [1.0, 1.1, 0.9], [-1.0, -1.1, -0.9], [1.0, -1.0, 0.5]
     [
         ({1: STRADDLE, 2: UP, 4: UP}, (2, SUPPORTED)),  # settles once the interval leaves 0
         ({1: UP, 2: STRADDLE, 4: UP, 8: UP}, (4, SUPPORTED)),  # a verdict that comes back counts from its return
-        ({1: UP, 2: DOWN, 4: DOWN}, (2, NOT_SUPPORTED)),  # the sign turns: the later verdict stands
-        ({1: UP, 2: UP, 4: FLAT}, (4, NOT_SUPPORTED)),  # the effect fades into the band
+        ({1: UP, 2: DOWN, 4: DOWN}, (2, CONTRADICTED)),  # the sign turns: the later verdict stands
+        ({1: UP, 2: UP, 4: FLAT}, (4, NO_EFFECT)),  # the effect fades into the band
         ({1: UP, 2: UP, 4: STRADDLE}, (None, None)),  # not settled at the longest length
         ({4: UP, 1: UP, 2: UP}, (1, SUPPORTED)),  # lengths in any order
         ({1: UP, 2: [0.5]}, (None, None)),  # one seed at the end: no interval, nothing settled
@@ -166,57 +223,3 @@ UP, DOWN, STRADDLE, FLAT = [1.0, 1.1, 0.9], [-1.0, -1.1, -0.9], [1.0, -1.0, 0.5]
 )
 def test_settles_at_finds_where_the_verdict_stops_changing(curve, expected):
     assert settles_at(curve, direction=1, min_effect=0.1) == expected
-
-
-def test_an_undecidable_claim_is_inconclusive_but_keeps_its_numbers():
-    effect = Effect("m", "b", "a", +1, 0.1)
-    values = arms(a=[0.0, 0.0, 0.0], b=[1.0, 1.1, 0.9])
-    decided = judge(Claim("C", "b beats a", (effect,)), values)
-    held = judge(Claim("C", "b beats a", (effect,), undecidable="needs 2M images"), values)
-    assert decided["verdict"] == SUPPORTED and held["verdict"] == INCONCLUSIVE
-    assert held["reason"].startswith("needs 2M images") and "supported" in held["reason"]
-    assert held["estimate"] == decided["estimate"] and held["effects"] == decided["effects"]
-
-
-@pytest.mark.parametrize(
-    "settled, reasons",
-    [
-        (None, {"quick": "had not settled by 2,097,152", "full": "had not settled by 2,097,152"}),
-        (65_536, {"quick": "", "full": ""}),
-        (524_288, {"quick": "needs the full profile's length", "full": ""}),
-        (2_097_152, {"quick": "longer than any profile trains", "full": "longer than any profile trains"}),
-    ],
-)
-def test_c7_is_decided_only_where_the_bench_settled(monkeypatch, settled, reasons):
-    from vaelab.tutorial.experiments import beta_disentangle as bd
-
-    monkeypatch.setattr(bd, "SETTLED_IMAGES", settled)
-    assert bd.images_per_run("quick") == 65_536 and bd.images_per_run("full") == 1_048_576
-    for profile, reason in reasons.items():
-        said = bd.undecidable(profile)
-        assert (reason in said) if reason else said == ""
-
-
-def test_c7s_settling_constants_are_what_the_committed_bench_says():
-    """SETTLED_IMAGES is the longer of the MIG and FactorVAE settling lengths of beta 4 - beta 1 in
-    bench/results/disentangle-curve.json (None when either has not settled), recomputed here by the rule."""
-    import json
-    from pathlib import Path
-
-    from vaelab.tutorial.claims import settles_at
-    from vaelab.tutorial.experiments import beta_disentangle as bd
-
-    bench = json.loads((Path(__file__).parents[1] / "bench/results/disentangle-curve.json").read_text())
-    assert bench["images_per_run"] == bd.BENCH_IMAGES
-    effects = bench["settling"]["beta 4 - beta 1"]
-    assert set(effects) == {"mig", "factor_vae"}
-    lengths = []
-    for effect in effects.values():
-        curve = {int(k): v for k, v in effect["curve"].items()}
-        assert all(len(v) == 3 for v in curve.values()) and max(curve) == bd.BENCH_IMAGES  # every seed, to the end
-        images, _ = settles_at(curve, direction=+1, min_effect=0.05)
-        assert images == effect["images"]
-        lengths.append(images)
-        estimate, low, high = t_interval(curve[bd.BENCH_IMAGES])
-        assert f"{estimate:.3f} [{low:.3f}, {high:.3f}] at 2,097,152" in bd.BENCH_FINDING  # the page's numbers
-    assert bd.SETTLED_IMAGES == (None if None in lengths else max(lengths))

@@ -6,6 +6,9 @@
   narrow at n = 3).
 - `bootstrap_interval`: a percentile bootstrap over seeds for a statistic that is not a mean of per-seed
   values (a ratio of spreads across seeds, say). Resamples whole seeds, so pairs stay paired.
+- `t_test_p`: the t-test that matches `t_interval` (p < 0.05 exactly when the 95% interval excludes the null);
+  `min_detectable_effect`: what a design of n seeds with that spread could detect; `holm`: Holm's adjustment
+  of several p-values for the family-wise error.
 """
 
 from __future__ import annotations
@@ -64,3 +67,39 @@ def bootstrap_interval(
     draws = draws[np.isfinite(draws)]
     alpha = (1 - confidence) / 2
     return estimate, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha))
+
+
+def t_test_p(values, null: float = 0.0, alternative: str = "two-sided") -> float:
+    """Student's one-sample t-test of mean(values) against `null`: "two-sided", "greater" (mean > null) or
+    "less". The two-sided p is below 1 - confidence exactly when t_interval's interval excludes `null`.
+    NaN for fewer than 2 values; 0 or 1 for values with no spread."""
+    a = _finite(values)
+    if a.size < 2:
+        return math.nan
+    sd = float(a.std(ddof=1))
+    if sd == 0:
+        side = {"two-sided": a.mean() != null, "greater": a.mean() > null, "less": a.mean() < null}[alternative]
+        return 0.0 if side else 1.0
+    t = (float(a.mean()) - null) / (sd / math.sqrt(a.size))
+    upper = float(stats.t.sf(t, a.size - 1))  # P(T >= t)
+    return {"two-sided": 2 * min(upper, 1 - upper), "greater": upper, "less": 1 - upper}[alternative]
+
+
+def min_detectable_effect(sd: float, n: int, power: float = 0.8, confidence: float = CONFIDENCE) -> float:
+    """The smallest true mean effect a two-sided t-test on n paired values with standard deviation `sd`
+    detects with probability `power`: (t_{1-alpha/2, n-1} + t_{power, n-1}) * sd / sqrt(n). NaN below n = 2."""
+    if n < 2:
+        return math.nan
+    df = n - 1
+    return (float(stats.t.ppf(0.5 + confidence / 2, df)) + float(stats.t.ppf(power, df))) * sd / math.sqrt(n)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of p-values (family-wise error): the i-th smallest p times (m - i + 1),
+    made monotone and capped at 1, in the input order. NaN stays NaN and is not counted in m."""
+    finite = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
+    m, running, out = len(finite), 0.0, [math.nan] * len(p_values)
+    for rank, (p, i) in enumerate(finite):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out

@@ -1,4 +1,4 @@
-"""Claims as hypotheses fixed before the runs, and the one rule that turns measurements into a verdict.
+"""Claims as hypotheses fixed before the runs, judged by the one rule (vaelab.tutorial.rule).
 
 A claim names one or more **effects**. An effect is computed per seed from two arms that share the
 seed (same initialisation, same data order): the paired difference `arm - baseline` of a measure, or
@@ -7,21 +7,10 @@ model's PSNR minus the noisy input's. The **estimate** is the mean over seeds wi
 interval on the per-seed values. The spread of a measure across seeds is not a mean of per-seed
 values, so its effect (`kind="log_sd_ratio"`) gets a percentile bootstrap over seeds instead.
 
-The rule, for an effect with predicted sign `direction` (+1 or -1) and smallest effect that matters m:
-
-- **inconclusive** with fewer than 2 seeds (no interval);
-- **not supported** when the interval lies inside (-m, +m): no effect that matters;
-- **supported** when it lies entirely on the predicted side of 0;
-- **not supported** when it lies entirely on the other side;
-- **inconclusive** otherwise: the interval straddles 0.
-
-`direction=0` predicts a difference of either sign (supported when the interval excludes 0 and is not
-inside the band); `absent=True` predicts no effect (supported when the interval lies inside the band,
-not supported when it lies entirely outside it). A claim's verdict is the conjunction of its deciding
-effects: supported when every one is supported, not supported when any one is not, else inconclusive.
-A claim declared `undecidable` in a profile (its training shorter than a pilot showed the effect needs,
-fixed before the runs) is inconclusive with that reason; its effects are still measured and shown.
-`settles_at` reads a learning curve: from which length on the rule's verdict stays the same.
+Each judged claim has exactly one **primary** effect (`decides=True`), fixed before the runs: the claim's
+verdict is that effect's, by the rule, with the claim's `scope` (the setting it was tested in) beside it.
+The other effects are measured and shown, each with its own verdict; "every_effect" records what the
+conjunction of all of them would say (supported only when every one is), for comparison.
 """
 
 from __future__ import annotations
@@ -33,8 +22,18 @@ import numpy as np
 
 from vaelab.errors import ConfigError
 from vaelab.evaluation.stats import bootstrap_interval, t_interval
+from vaelab.tutorial.rule import (
+    CONTRADICTED,
+    DESCRIPTIVE,
+    INCONCLUSIVE,
+    NO_EFFECT,
+    SUPPORTED,
+    apply_rule,
+    criterion_text,
+    detectable,
+    verdict_p,
+)
 
-SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, DESCRIPTIVE = "supported", "not supported", "inconclusive", "descriptive"
 KINDS = ("difference", "log_ratio", "log_sd_ratio")
 
 
@@ -82,37 +81,12 @@ class Claim:
     effects: tuple[Effect, ...] = ()
     design: str = ""  # why this design can show the effect, stated before the runs
     descriptive: bool = False  # shown, never judged (C3)
-    # A reason, fixed before the runs, why this profile's design cannot decide the claim (a training shorter
-    # than a pilot showed the effect needs): the effects are measured and shown, the verdict is inconclusive.
-    undecidable: str = ""
+    scope: str = ""  # the setting the verdict holds for: "32 px dSprites, an MLP, 65,536 images per run"
 
-
-def apply_rule(
-    estimate: float, low: float, high: float, n: int, direction: int, min_effect: float, absent: bool = False
-):
-    """(verdict, reason) for one effect's estimate and 95% interval over n seeds, by the module's rule."""
-    m = min_effect
-    ci = f"95% CI [{low:.4g}, {high:.4g}]"
-    if n < 2 or not (math.isfinite(low) and math.isfinite(high)):
-        return INCONCLUSIVE, f"{n} seed(s): an interval needs at least 2"
-    inside = -m < low and high < m
-    if absent:
-        if inside:
-            return SUPPORTED, f"{ci} lies inside +-{m:g}: no effect that matters, as predicted"
-        if low >= m or high <= -m:
-            return NOT_SUPPORTED, f"{ci} lies outside +-{m:g}: the effect is there"
-        return INCONCLUSIVE, f"{ci} reaches beyond +-{m:g}"
-    if inside:
-        return NOT_SUPPORTED, f"{ci} lies inside +-{m:g}: no effect that matters"
-    if direction == 0:
-        if low > 0 or high < 0:
-            return SUPPORTED, f"{ci} excludes 0 ({'above' if low > 0 else 'below'})"
-        return INCONCLUSIVE, f"{ci} straddles 0"
-    if direction * low > 0 and direction * high > 0:
-        return SUPPORTED, f"{ci} lies on the predicted side of 0"
-    if direction * low < 0 and direction * high < 0:
-        return NOT_SUPPORTED, f"{ci} lies on the other side of 0 from the prediction"
-    return INCONCLUSIVE, f"{ci} straddles 0"
+    def __post_init__(self) -> None:
+        primary = [e for e in self.effects if e.decides]
+        if not self.descriptive and len(primary) != 1:
+            raise ConfigError(f"claim {self.id}: one primary effect (decides=True), not {len(primary)}")
 
 
 def effect_values(effect: Effect, per_seed: dict[str, dict[int, dict[str, float]]]) -> tuple[list[int], np.ndarray]:
@@ -154,6 +128,8 @@ def judge_effect(effect: Effect, per_seed: dict[str, dict[int, dict[str, float]]
     verdict, reason = apply_rule(estimate, low, high, len(seeds), effect.direction, effect.min_effect, effect.absent)
     if effect.kind == "log_sd_ratio" and len(seeds) <= 2:
         verdict, reason = INCONCLUSIVE, f"{len(seeds)} seed(s): a spread needs at least 3"
+    paired = effect.kind != "log_sd_ratio"  # a t-test and a power calculation apply to per-seed values
+    p = verdict_p(values, verdict, effect.direction, effect.min_effect, effect.absent) if paired else math.nan
     record = {
         "effect": effect.name,
         "measure": effect.measure,
@@ -172,66 +148,54 @@ def judge_effect(effect: Effect, per_seed: dict[str, dict[int, dict[str, float]]
         "decides": effect.decides,
         "verdict": verdict,
         "reason": reason,
+        "p_value": p,
+        "detectable": detectable(values) if paired else math.nan,
         "seeds": seeds,
         "values": shown,
     }
     return {**record, "text": interval_text(record)}
 
 
-def combine(effects: list[dict]) -> tuple[str, str]:
-    """A claim's verdict from its deciding effects: all supported, any not supported, else inconclusive."""
-    deciding = [e for e in effects if e["decides"]]
-    if not deciding:
-        return INCONCLUSIVE, "no deciding effect"
-    verdicts = [e["verdict"] for e in deciding]
-    if len(deciding) == 1:
-        return verdicts[0], deciding[0]["reason"]
-    listing = "; ".join(f"{e['effect']}: {e['verdict']}" for e in deciding)
-    if all(v == SUPPORTED for v in verdicts):
-        return SUPPORTED, f"every effect supported ({listing})"
-    if NOT_SUPPORTED in verdicts:
-        return NOT_SUPPORTED, f"an effect is not supported ({listing})"
-    return INCONCLUSIVE, f"not every effect is settled ({listing})"
+def every_effect(effects: list[dict]) -> str:
+    """What the conjunction of every effect would say: supported when each one is, contradicted or no
+    effect when any one is that, else inconclusive (shown for comparison; the verdict is the primary's)."""
+    verdicts = [e["verdict"] for e in effects]
+    if verdicts and all(v == SUPPORTED for v in verdicts):
+        return SUPPORTED
+    for word in (CONTRADICTED, NO_EFFECT):
+        if word in verdicts:
+            return word
+    return INCONCLUSIVE
 
 
 def judge(claim: Claim, per_seed: dict[str, dict[int, dict[str, float]]], evidence: str = "") -> dict:
-    """The claim as results.json stores it: the verdict by the rule, its reason, every effect, and the
-    first deciding effect's numbers at the top level (its headline)."""
-    base = {"id": claim.id, "claim": claim.text, "design": claim.design, "criterion": criterion(claim)}
+    """The claim as results.json stores it: its primary effect's verdict, reason, p-value and (when
+    inconclusive) the smallest detectable effect at the top level, every effect below."""
+    base = {
+        "id": claim.id,
+        "claim": claim.text,
+        "design": claim.design,
+        "scope": claim.scope,
+        "criterion": criterion(claim),
+    }
     effects = [judge_effect(e, per_seed) for e in claim.effects]
     evidence = evidence or summary(effects)
     if claim.descriptive:
-        return {
-            **base,
-            "verdict": DESCRIPTIVE,
-            "reason": "descriptive: shown, not judged",
-            "evidence": evidence,
-            "effects": effects,
-        }
-    verdict, reason = combine(effects)
-    if claim.undecidable:
-        verdict, reason = INCONCLUSIVE, f"{claim.undecidable}; at this length the rule alone would give: {verdict}"
-    head = next((e for e in effects if e["decides"]), effects[0])
-    headline = {k: head[k] for k in ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values")}
-    return {**base, **headline, "verdict": verdict, "reason": reason, "evidence": evidence, "effects": effects}
+        reason = "descriptive: shown, not judged"
+        return {**base, "verdict": DESCRIPTIVE, "reason": reason, "evidence": evidence, "effects": effects}
+    head = next(e for e in effects if e["decides"])
+    keys = ("estimate", "ci_low", "ci_high", "n", "direction", "min_effect", "values", "p_value", "detectable")
+    judged = {"verdict": head["verdict"], "reason": head["reason"], "every_effect": every_effect(effects)}
+    return {**base, **{k: head[k] for k in keys}, **judged, "evidence": evidence, "effects": effects}
 
 
 def criterion(claim: Claim) -> str:
     """The claim's criterion in words: each deciding effect with its predicted sign and band."""
     if claim.descriptive:
         return "descriptive: shown side by side, not judged"
-    parts = []
-    for e in claim.effects:
-        if not e.decides:
-            continue
-        if e.absent:
-            want = f"inside +-{e.min_effect:g}"
-        elif e.direction == 0:
-            want = f"differs from 0 by more than {e.min_effect:g} (either sign)"
-        else:
-            want = f"{'> 0' if e.direction > 0 else '< 0'}, beyond {e.min_effect:g}"
-        parts.append(f"{e.name} {want}{' ' + e.unit if e.unit else ''}")
-    return "95% CI over paired seeds: " + "; ".join(parts)
+    e = next(e for e in claim.effects if e.decides)
+    unit = f" ({e.unit})" if e.unit else ""
+    return f"{e.name}{unit}: {criterion_text(e.direction, e.min_effect, e.absent)}, over paired seeds"
 
 
 def summary(effects: list[dict]) -> str:
@@ -250,27 +214,3 @@ def _num(x: float, digits: int) -> str:
     if not math.isfinite(x):
         return "nan"
     return f"{x:.1f}" if abs(x) >= 100 else f"{x:.{digits}g}"
-
-
-def settles_at(
-    effects_by_length: dict[int, list[float]], direction: int, min_effect: float
-) -> tuple[int | None, str | None]:
-    """Where a learning curve's paired effect settles: the shortest length L such that the rule's verdict on
-    the per-seed effects is the same, and not inconclusive, at L and at every longer length measured.
-    (None, None) when the verdict at the longest length is inconclusive. Returns (L, that verdict)."""
-    lengths = sorted(effects_by_length)
-    verdicts = []
-    for length in lengths:
-        values = effects_by_length[length]
-        estimate, low, high = t_interval(values) if values else (math.nan,) * 3
-        verdicts.append(apply_rule(estimate, low, high, len(values), direction, min_effect)[0])
-    if not verdicts or verdicts[-1] == INCONCLUSIVE:
-        return None, None
-    first = len(verdicts) - 1
-    while first > 0 and verdicts[first - 1] == verdicts[-1]:
-        first -= 1
-    return lengths[first], verdicts[-1]
-
-
-def judge_all(claims: list[Claim], per_seed: dict[str, dict[int, dict[str, float]]]) -> list[dict]:
-    return [judge(c, per_seed) for c in claims]

@@ -37,7 +37,7 @@ def curve_bands(runs: list[dict], key: str) -> dict[str, dict]:
 
 
 def paired_curve(runs: list[dict], key: str, arm: str, baseline: str) -> dict[int, list[float]]:
-    """{images: [arm - baseline, one per seed both reached]}: a curve's paired effect, for claims.settles_at."""
+    """{images: [arm - baseline, one per seed both reached]}: a curve's paired effect, for rule.settles_at."""
     points = {(r["model"], r["seed"], p["images"]): p.get(key) for r in runs for p in r["checkpoints"]}
     out: dict[int, list[float]] = {}
     for (model, seed, images), value in sorted(points.items(), key=lambda kv: (kv[0][2], kv[0][1])):

@@ -77,7 +77,12 @@ def histograms(
     return fig
 
 
-VERDICT_COLOURS = {"supported": "#2e8b57", "not supported": "#c0392b", "inconclusive": "#d4a017"}
+VERDICT_COLOURS = {
+    "supported": "#2e8b57",
+    "contradicted": "#c0392b",
+    "no effect": "#5b6bbf",
+    "inconclusive": "#d4a017",
+}
 
 
 def effects_forest(rows: list[dict]) -> Figure:

@@ -47,11 +47,13 @@ CLAIMS = [
                 None,
                 +1,
                 SHARPER,
+                decides=False,
                 label="sharpness, log(real / reconstructions)",
             ),
         ),
-        design="the reference VAE's prior samples and reconstructions of the same test images against those "
-        "real images, per seed; sharpness is the mean Laplacian variance, a log-ratio above log 1.1 matters",
+        design="the reference VAE's prior samples against real test images, per seed, decide; its "
+        "reconstructions of those images are shown beside them; sharpness is the mean Laplacian variance of "
+        "decoder means, a log-ratio above log 1.1 matters",
     )
 ]
 

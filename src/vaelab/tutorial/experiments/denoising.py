@@ -64,6 +64,7 @@ CLAIMS = [
                 None,
                 +1,
                 DB,
+                decides=False,
                 label=f"std {TRAIN_NOISE:g}: DAE's PSNR - the noisy input's (dB)",
             ),
             *(

@@ -51,11 +51,13 @@ CLAIMS = [
                 WITHOUT,
                 +1,
                 0.05,
+                decides=False,
                 label="classifier confidence on prior samples: with KL - without KL",
             ),
         ),
         design="prior samples z ~ N(0, I) decoded by each arm, judged in the features of a classifier "
-        "trained on the same data; a 10% lower distance (log-ratio 0.1) and 5 points of confidence matter",
+        "trained on the same data; the Frechet distance decides (a 10% lower distance, log-ratio 0.1, matters); "
+        "the classifier's confidence is shown beside it (5 points matter)",
     ),
     Claim(
         "C3",

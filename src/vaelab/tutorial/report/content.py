@@ -164,15 +164,20 @@ initialisation and the same order of training images, so the per-seed difference
 measures what the claim is about and little else. The **effect** is that paired difference (or a
 log-ratio); the **estimate** is its mean over seeds, with a 95% confidence interval (Student's t on the
 per-seed effects, since a few seeds cannot pin down their own spread). Each effect also has a *smallest
-effect that matters*, chosen before the runs and given in the effect's units. The verdict follows one rule:
+effect that matters*, chosen before the runs and given in the effect's units. Each claim is decided by one
+primary effect, chosen before the runs; its other effects are shown beside it. The verdict follows one rule:
 
-- **supported** when the interval lies entirely on the side of 0 that the claim predicts;
-- **not supported** when it lies entirely on the other side, or entirely inside plus or minus the smallest
-  effect that matters (the effect is absent);
-- **inconclusive** otherwise (the interval straddles 0, or there are too few seeds), with the reason.
+- **supported** when the interval lies on the side of 0 that the claim predicts, and not all of it inside
+  plus or minus the smallest effect that matters;
+- **contradicted** when it lies entirely on the other side of 0;
+- **no effect** when all of it lies inside plus or minus the smallest effect that matters: whatever the
+  difference is, it is too small to matter;
+- **inconclusive** otherwise (the interval straddles 0, or there are too few seeds); beside it stands the
+  smallest effect these seeds could have detected.
 
-A claim with several effects is supported when every deciding effect is, and not supported when any
-one is not. A verdict against the claim is a result, not a failure of the page.
+Many claims on one page give chance many tries, so the summary at the end also shows each verdict after
+Holm's correction, which keeps the chance of any false verdict on the page below 5%. A verdict against a
+claim is a finding like any other.
 """
 
 EXPERIMENT_INTROS = {

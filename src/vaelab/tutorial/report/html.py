@@ -14,13 +14,20 @@ from pathlib import Path
 from vaelab.atomic import atomic_write_text
 from vaelab.markdown import markdown_table
 from vaelab.tutorial.registry import EXPERIMENTS
+from vaelab.tutorial.rule import holm_verdicts
 from vaelab.tutorial.report import content
 from vaelab.tutorial.report.explorer import explorer_html
 from vaelab.tutorial.report.markup import inline_html, to_html, to_markdown
 from vaelab.viz.plots import effects_forest, save
 
 ASSETS = "assets"
-VERDICT_CLASS = {"supported": "yes", "not supported": "no", "inconclusive": "maybe", "descriptive": "info"}
+VERDICT_CLASS = {
+    "supported": "yes",
+    "contradicted": "no",
+    "no effect": "none",
+    "inconclusive": "maybe",
+    "descriptive": "info",
+}
 
 CSS = """
 body{font:16px/1.6 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
@@ -35,6 +42,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.9rem;width:100%}
 th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top} th{background:#f1f3f7}
 .verdict{display:inline-block;padding:0 .5em;border-radius:9px;font-size:.8rem;font-weight:600;white-space:nowrap}
 .yes{background:#d9f2e1;color:#17603a}.no{background:#fbe0e0;color:#8a1c1c}.maybe{background:#fff1cc;color:#7a5a00}
+.none{background:#e2e5f6;color:#2f3a86}
 .info{background:#e3ecfa;color:#22467a} .missing{color:#8a1c1c}
 """
 
@@ -61,21 +69,36 @@ def table_html(table: dict) -> str:
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def claims_html(claims: list[dict]) -> str:
+def verdict_note(c: dict, holm: str | None = None) -> str:
+    """The words under a claim's verdict: its reason, its scope, the effect its seeds could have detected when
+    inconclusive, and its verdict after Holm's correction across the page when that differs."""
+    parts = [c.get("reason", c.get("evidence", ""))]
+    if c.get("scope"):
+        parts.append(f"tested on {c['scope']}")
+    mde = c.get("detectable")
+    if c["verdict"] == "inconclusive" and mde is not None and math.isfinite(mde):
+        parts.append(f"these seeds would detect an effect of about {mde:.3g} or more (80% power)")
+    if holm is not None and holm != c["verdict"]:
+        parts.append(f"after Holm's correction across the page: {holm}")
+    return "; ".join(p for p in parts if p)
+
+
+def claims_html(claims: list[dict], holm: list[str] | None = None) -> str:
     """One row per effect, grouped under its claim: "estimate [ci_low, ci_high], n" and the verdict of each,
-    the claim's verdict and reason beside them."""
+    the claim's verdict and reason beside them (and its verdict after Holm's correction, given `holm`)."""
     if not claims:
         return ""
     rows = []
-    for c in claims:
+    for i_claim, c in enumerate(claims):
         effects = c.get("effects") or [None]
         span = f' rowspan="{len(effects)}"' if len(effects) > 1 else ""
         cls = VERDICT_CLASS.get(c["verdict"], "info")
         design = f'<br><span class="meta">{esc(c["design"])}</span>' if c.get("design") else ""
         head = f"<td{span}>{esc(c['id'])}</td><td{span}>{esc(c['claim'])}{design}</td>"
+        note = verdict_note(c, holm[i_claim] if holm else None)
         tail = (
             f'<td{span}><span class="verdict {cls}">{esc(c["verdict"])}</span>'
-            f'<br><span class="meta">{esc(c.get("reason", c.get("evidence", "")))}</span></td>'
+            f'<br><span class="meta">{esc(note)}</span></td>'
         )
         for i, e in enumerate(effects):
             cells = effect_cells(e)
@@ -90,7 +113,7 @@ def claims_html(claims: list[dict]) -> str:
 def effect_cells(e: dict | None) -> str:
     if e is None:
         return "<td></td><td></td>"
-    role = "" if e.get("decides", True) else ' <span class="meta">(shown, not deciding)</span>'
+    role = ' <span class="meta">(primary)</span>' if e.get("decides", True) else ""
     verdict = f' <span class="verdict {VERDICT_CLASS.get(e["verdict"], "info")}">{esc(e["verdict"])}</span>'
     return f"<td>{esc(e['effect'])}{role}</td><td>{esc(e.get('text', ''))}{verdict}</td>"
 
@@ -188,7 +211,9 @@ def glance_html(results: dict[str, dict], out_dir: Path) -> str:
             "Inside the grey band an effect is too small to matter; colour gives the effect's verdict."
             "</figcaption></figure>"
         )
-    return "\n".join([*parts, claims_html(claims)])
+    judged = [c for c in claims if c["verdict"] != "descriptive"]
+    holm = dict(zip((id(c) for c in judged), holm_verdicts(judged)))
+    return "\n".join([*parts, claims_html(claims, [holm.get(id(c), c["verdict"]) for c in claims])])
 
 
 def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
@@ -226,7 +251,7 @@ def write_report(out_dir: str | Path, run_info: dict | None = None) -> Path:
 
 def claim_markdown(c: dict) -> str:
     """A claim's verdict and each effect's estimate, as a Markdown list."""
-    lines = [f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({c.get('reason', '')})"]
+    lines = [f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({verdict_note(c)})"]
     lines += [f"  - {e['effect']}: {e.get('text', '')} ({e['verdict']})" for e in c.get("effects", [])]
     return "\n".join(lines)
 
