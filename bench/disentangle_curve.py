@@ -35,8 +35,8 @@ from vaelab.parallel.pool import train_jobs  # noqa: E402
 from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve  # noqa: E402
 from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
-from vaelab.tutorial.rule import settles_at  # noqa: E402
 from vaelab.tutorial.curves import curve_bands, paired_curve  # noqa: E402
+from vaelab.tutorial.rule import settles_at  # noqa: E402
 from vaelab.viz.plots import metric_curves, save  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

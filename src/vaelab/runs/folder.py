@@ -71,7 +71,8 @@ def prepare_run_dir(path: str | Path, cfg: RunConfig, argv: list[str] | None, de
         probe.write_text("ok")
         probe.unlink()
     except OSError as e:
-        raise VaelabError(f"cannot write to run folder {path}: {e.strerror or e}; choose a writable `out` folder") from None
+        reason = e.strerror or e
+        raise VaelabError(f"cannot write to run folder {path}: {reason}; choose a writable `out` folder") from None
     if force:
         (path / METRICS_FILE).unlink(missing_ok=True)
         for name in ("checkpoint", "checkpoint.old", "checkpoint.tmp"):
@@ -86,7 +87,9 @@ def load_config(path: str | Path) -> RunConfig:
     path = Path(path)
     file = path / "config.json"
     if not file.exists():
-        raise CheckpointError(f"{path} is not a vaelab run folder (no config.json); pass the `out` folder a run was trained into")
+        raise CheckpointError(
+            f"{path} is not a vaelab run folder (no config.json); pass the `out` folder a run was trained into"
+        )
     try:
         data = json.loads(file.read_text())
     except (OSError, json.JSONDecodeError) as e:

@@ -14,10 +14,10 @@ from pathlib import Path
 from vaelab.atomic import atomic_write_text
 from vaelab.markdown import markdown_table
 from vaelab.tutorial.registry import EXPERIMENTS
-from vaelab.tutorial.rule import holm_verdicts
 from vaelab.tutorial.report import content
 from vaelab.tutorial.report.explorer import explorer_html
 from vaelab.tutorial.report.markup import inline_html, to_html, to_markdown
+from vaelab.tutorial.rule import holm_verdicts
 from vaelab.viz.plots import effects_forest, save
 
 ASSETS = "assets"
