@@ -55,12 +55,13 @@ class _Decoded(nn.Module):
         self.decoder = decoder
         self.scale = LikelihoodScale(cfg, image_shape[0]) if cfg.likelihood == "gaussian" else None
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """p(x|z)'s parameters: (B, D) -> (B, C, H, W) logits (Bernoulli) or means (Gaussian)."""
-        return self.decoder(z)
+    def decode(self, z: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
+        """p(x|z)'s parameters: (B, D) -> (B, C, H, W) logits (Bernoulli) or means (Gaussian). An autoregressive
+        decoder reads the image x it scores (teacher forcing); without x it gives its mean-field logits."""
+        return self.decoder(z, x) if self.config.decoder == "autoregressive" else self.decoder(z)
 
-    def decoder_outputs(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = {"x_hat": self.decode(z)}
+    def decoder_outputs(self, z: torch.Tensor, x: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        out = {"x_hat": self.decode(z, x)}
         if self.scale is not None:
             out["log_scale"] = self.scale()
         return out
@@ -93,7 +94,7 @@ class Autoencoder(_Decoded):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encode(x).mean
-        return {"z": z, **self.decoder_outputs(z)}
+        return {"z": z, **self.decoder_outputs(z, x)}
 
 
 class VAE(_Decoded):
@@ -120,9 +121,10 @@ class VAE(_Decoded):
         mu, logvar = self.encode(x)
         if samples == 1:
             z = self.reparameterize(mu, logvar)
-            return {"mu": mu, "logvar": logvar, "z": z, **self.decoder_outputs(z)}
+            return {"mu": mu, "logvar": logvar, "z": z, **self.decoder_outputs(z, x)}
         b, d = mu.shape
         z = self.reparameterize(mu.unsqueeze(1).expand(b, samples, d), logvar.unsqueeze(1).expand(b, samples, d))
-        out = self.decoder_outputs(z.reshape(b * samples, d))
+        x_k = x.unsqueeze(1).expand(b, samples, *x.shape[1:]).reshape(b * samples, *x.shape[1:])
+        out = self.decoder_outputs(z.reshape(b * samples, d), x_k)
         out["x_hat"] = out["x_hat"].view(b, samples, *out["x_hat"].shape[1:])
         return {"mu": mu, "logvar": logvar, "z": z, **out}

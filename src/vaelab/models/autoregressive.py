@@ -76,8 +76,11 @@ class RowGRUDecoder(nn.Module):
 
     # -- teacher forcing -------------------------------------------------------------------------------
 
-    def forward(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Logits of p(x|z), row r computed from z and rows < r of x: z (..., D), x -> (..., C, H, W)."""
+    def forward(self, z: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of p(x|z), row r computed from z and rows < r of x: z (..., D), x -> (..., C, H, W).
+        Without x (a code alone, as for pictures), the logits of the mean-field unroll (`mean_field`)."""
+        if x is None:
+            return self._unroll(z, lambda p: p)[1]
         z, lead = self._flat(z)
         n, (_, h, _) = z.shape[0], self.image_shape
         x = x.to(z.dtype).expand(*lead, *self.image_shape).reshape(n, *self.image_shape)

@@ -12,6 +12,7 @@ ARCHS = ("mlp", "conv", "custom")
 ACTIVATIONS = ("relu", "tanh", "elu", "leaky_relu")
 LIKELIHOODS = ("bernoulli", "gaussian")
 CODE_ACTIVATIONS = ("none", "relu", "sigmoid")
+DECODERS = ("factorised", "autoregressive")
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,22 @@ class ModelConfig:
         choices=CODE_ACTIVATIONS,
     )
 
+    decoder: str = option(
+        "factorised",
+        "p(x|z): factorised (the pixels independent given z: the mlp or conv decoder) or autoregressive (a GRU "
+        "over the image's rows, z fed at every step, strong enough to model x without z; bernoulli only)",
+        choices=DECODERS,
+    )
+    decoder_hidden: int = option(256, "autoregressive decoder: the GRU's width")
+
     def __post_init__(self) -> None:
         check_choices(self, "model")
+        check_range("model.decoder_hidden", self.decoder_hidden, 1, 65536)
+        if self.decoder == "autoregressive" and (self.likelihood != "bernoulli" or self.arch == "custom"):
+            raise ConfigError(
+                "model.decoder autoregressive models Bernoulli pixels with its own network: set model.likelihood "
+                "bernoulli and model.arch mlp or conv (the encoder's)"
+            )
         check_range("model.latent_dim", self.latent_dim, 1, 4096)
         check_range("model.sigma", self.sigma, 0, 100, low_open=True)
         for width in self.hidden:

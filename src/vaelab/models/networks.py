@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from vaelab.errors import ConfigError
+from vaelab.models.autoregressive import RowGRUDecoder
 from vaelab.models.config import ModelConfig
 from vaelab.models.custom import custom_networks
 
@@ -127,4 +128,7 @@ def build_networks(
         return custom_networks(cfg, image_shape, out_dim, encoder, decoder)
     if encoder is not None or decoder is not None:
         raise ConfigError(f"your own encoder and decoder need model.arch custom (got {cfg.arch})")
-    return ENCODERS[cfg.arch](cfg, image_shape, out_dim), DECODERS[cfg.arch](cfg, image_shape)
+    encoder = ENCODERS[cfg.arch](cfg, image_shape, out_dim)
+    if cfg.decoder == "autoregressive":
+        return encoder, RowGRUDecoder(cfg.latent_dim, image_shape, hidden=cfg.decoder_hidden)
+    return encoder, DECODERS[cfg.arch](cfg, image_shape)

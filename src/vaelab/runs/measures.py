@@ -78,8 +78,9 @@ def test_nll(built: BuiltRun, num_samples: int, images: int, seed: int = 0, prog
 
     def decode_log_prob(x, z):  # z (S, B, D) -> (S, B)
         s, b = z.shape[:2]
-        out = {"x_hat": model.decode(z.reshape(s * b, -1)), **extra}
-        return LOG_LIKELIHOODS[likelihood](x.repeat(s, 1, 1, 1), out).view(s, b)
+        x_s = x.repeat(s, 1, 1, 1)  # (S * B, C, H, W), matching z's rows
+        out = {"x_hat": model.decode(z.reshape(s * b, -1), x_s), **extra}  # an autoregressive decoder reads x_s
+        return LOG_LIKELIHOODS[likelihood](x_s, out).view(s, b)
 
     g = torch.Generator(device=x_all.device).manual_seed(seed)
     chunk = max(1, NLL_DECODER_ROWS // NLL_IMAGES_PER_CALL)

@@ -76,6 +76,11 @@ class RunConfig:
         from vaelab.objectives import check_objective  # the one table of objectives and what each reads
 
         check_objective(self.objective, self.model.kind)
+        if self.model.decoder == "autoregressive" and self.objective.corruption != "none":
+            raise ConfigError(
+                "objective.corruption: an autoregressive decoder reads the image it reconstructs (teacher "
+                "forcing), so it cannot be trained to denoise; use model.decoder factorised"
+            )
         if self.objective.sparsity_kl > 0 and self.model.code_activation != "sigmoid":
             raise ConfigError("objective.sparsity_kl needs codes in (0, 1): set model.code_activation sigmoid")
 
