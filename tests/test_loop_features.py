@@ -12,7 +12,7 @@ from vaelab.config import from_dict
 from vaelab.objectives import OBJECTIVES
 from vaelab.objectives.config import OBJECTIVES as OBJECTIVE_CHOICES
 from vaelab.runs.build import build
-from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve
+from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, log_spaced_epochs, read_curve
 from vaelab.runs.train import train_run
 from vaelab.training import trainer
 from vaelab.training.checkpoint import read_state
@@ -101,7 +101,7 @@ def test_scoring_a_learning_curve_does_not_change_the_training(tmp_path):
     epochs = log_spaced_epochs(4, 3)
     assert epochs == (1, 2, 4)
     train_run(cfg, tmp_path / "plain", quiet=True)
-    train_run(cfg, tmp_path / "scored", quiet=True, hook=CurveScorer(epochs, PROTOCOLS["tiny"], 256))
+    train_run(cfg, tmp_path / "scored", quiet=True, hook=curve_scorer(epochs, PROTOCOLS["tiny"], 256))
     model = "checkpoint/model.safetensors"
     assert (tmp_path / "plain" / model).read_bytes() == (tmp_path / "scored" / model).read_bytes()
     curve = read_curve(tmp_path / "scored")
@@ -109,7 +109,7 @@ def test_scoring_a_learning_curve_does_not_change_the_training(tmp_path):
     for key in ("mig", "mig_chen", "factor_vae", "dci_d", "recon", "beta_vae"):
         assert all(key in p for p in curve), key
     # a resumed run keeps the points up to its checkpoint and scores the rest again
-    scorer = CurveScorer(epochs, PROTOCOLS["tiny"], 256)
+    scorer = curve_scorer(epochs, PROTOCOLS["tiny"], 256)
     setup = build(cfg)
     scorer(setup, tmp_path / "scored")  # the checkpoint is at epoch 4: every point is kept
     assert [p["epoch"] for p in read_curve(tmp_path / "scored")] == [1, 2, 4]
@@ -128,7 +128,7 @@ def test_a_run_killed_while_scoring_an_epoch_redoes_that_epoch_and_its_point(tmp
             "train": {"epochs": 2, "batch_size": 32, "eval_batch_size": 256, "checkpoint_minutes": 0},
         },
     )
-    scorer = CurveScorer((1, 2), PROTOCOLS["tiny"], 256)
+    scorer = curve_scorer((1, 2), PROTOCOLS["tiny"], 256)
 
     def dies_at_epoch_2(setup, run_dir):  # scores epoch 1, then dies while "scoring" epoch 2
         inner = scorer(setup, run_dir)

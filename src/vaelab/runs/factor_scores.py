@@ -1,7 +1,7 @@
 """Scoring a model trained on a factor dataset, at the end of training or along it (a learning curve).
 
-`score` computes every disentanglement metric of one model at a protocol's sizes; `CurveScorer` is an
-epoch hook (see vaelab.runs.hooks) that scores the model at chosen epochs while it trains and
+`score` computes every disentanglement metric of one model at a protocol's sizes; `curve_scorer` makes an
+epoch hook (vaelab.runs.curve.Curve) that scores the model at chosen epochs while it trains and
 appends each point to RUN/curve.jsonl. Scoring runs in eval mode inside `torch.random.fork_rng` and
 draws its factors from its own numpy generator, so it does not change the training that follows: a run
 scored along the way ends bitwise equal to one that was not. Points survive a kill: a resumed run keeps
@@ -10,23 +10,18 @@ those up to its checkpoint's epoch and scores the rest.
 
 from __future__ import annotations
 
-import json
-import math
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vaelab.atomic import atomic_write_text
 from vaelab.evaluation.disentanglement import dci_from_codes, mig_continuous_from_posteriors, mig_from_codes
 from vaelab.evaluation.factor_codes import sample_factor_codes
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
 from vaelab.runs.build import BuiltRun
+from vaelab.runs.curve import Curve
+from vaelab.runs.curve import read_curve as read_points
 from vaelab.runs.evaluate import evaluate_terms
-from vaelab.training.checkpoint import read_state
 from vaelab.training.validate import evaluating
 
 CURVE_FILE = "curve.jsonl"
@@ -106,59 +101,15 @@ def log_spaced_epochs(epochs: int, points: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def curve_scorer(
+    epochs: tuple[int, ...], protocol: dict, images_per_epoch: int, last_protocol: dict | None = None
+) -> Curve:
+    """An epoch hook that scores the model at `protocol`'s sizes after each epoch in `epochs` into
+    RUN/curve.jsonl (`last_protocol`, if given, at the last of them)."""
+    last = None if last_protocol is None else {"protocol": last_protocol}
+    return Curve(tuple(epochs), score, {"protocol": protocol}, images_per_epoch, CURVE_FILE, last)
+
+
 def read_curve(run_dir: str | Path) -> list[dict]:
-    path = Path(run_dir) / CURVE_FILE
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-@dataclass(frozen=True)
-class CurveScorer:
-    """An epoch hook: score the model after each epoch in `epochs` and append the point to RUN/curve.jsonl.
-
-    `last_protocol`, if given, scores the last of `epochs` instead of `protocol` (the sizes a verdict is
-    judged at, which may be larger or add metrics); that point says so ("last_protocol": true).
-    Picklable (a frozen dataclass of plain data), so worker processes of the pool can run it."""
-
-    epochs: tuple[int, ...]
-    protocol: dict
-    images_per_epoch: int
-    quiet: bool = True
-    last_protocol: dict | None = None
-
-    def __call__(self, built: BuiltRun, run_dir: Path):
-        run_dir = Path(run_dir)
-        done_epochs = _checkpoint_epoch(run_dir)
-        kept = [p for p in read_curve(run_dir) if p["epoch"] <= done_epochs]  # points after the checkpoint: redone
-        _write_curve(run_dir, kept)
-
-        def on_epoch(record: dict) -> None:
-            epoch = record["epoch"]
-            if epoch not in self.epochs:
-                return
-            started = time.perf_counter()
-            last = self.last_protocol is not None and epoch == self.epochs[-1]
-            scores = score(built, self.last_protocol if last else self.protocol)
-            point = {"epoch": epoch, "images": epoch * self.images_per_epoch, **scores, "last_protocol": last}
-            point["seconds"] = round(time.perf_counter() - started, 1)
-            _write_curve(run_dir, [p for p in read_curve(run_dir) if p["epoch"] < epoch] + [point])
-            if not self.quiet:
-                print(f"  {run_dir.name} at {point['images']:,} images: MIG {point['mig']:.3f}", file=sys.stderr)
-
-        return on_epoch
-
-
-def _checkpoint_epoch(run_dir: Path) -> int:
-    try:
-        return int(read_state(run_dir).get("epoch", 0))
-    except Exception:  # noqa: BLE001 - no checkpoint yet: nothing kept
-        return 0
-
-
-def _write_curve(run_dir: Path, points: list[dict]) -> None:
-    lines = "".join(
-        json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in p.items()}) + "\n"
-        for p in points
-    )
-    atomic_write_text(run_dir / CURVE_FILE, lines)
+    """The points curve_scorer wrote."""
+    return read_points(run_dir, CURVE_FILE)

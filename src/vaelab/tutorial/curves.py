@@ -1,6 +1,6 @@
 """Learning curves over seeds: each model's curve with its confidence band, and a paired effect along it.
 
-A run's curve is the list of points its `vaelab.runs.factor_scores.CurveScorer` wrote (RUN/curve.jsonl);
+A run's curve is the list of points its `vaelab.runs.factor_scores.curve_scorer` wrote (RUN/curve.jsonl);
 these gather them across runs as [{"model", "seed", "checkpoints": [point]}].
 """
 

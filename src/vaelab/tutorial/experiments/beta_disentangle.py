@@ -25,7 +25,8 @@ import torch
 from vaelab.evaluation.latent import kl_per_dimension
 from vaelab.progress import on_terminal
 from vaelab.runs.codes import decode_means, encode_split
-from vaelab.runs.factor_scores import PROTOCOLS, CurveScorer, log_spaced_epochs, read_curve, score
+from vaelab.runs.curve import Curve
+from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, log_spaced_epochs, read_curve, score
 from vaelab.tutorial.claims import Claim, Effect
 from vaelab.tutorial.curves import curve_bands
 from vaelab.tutorial.experiment import Arm, Experiment, TrainedArms
@@ -181,10 +182,10 @@ def extra(t: TrainedArms) -> dict:
     }
 
 
-def hook(ctx) -> CurveScorer:
+def hook(ctx) -> Curve:
     """Every run scored at CURVE_POINTS epochs, log-spaced in images seen, as it trains."""
     epochs = log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS)
-    return CurveScorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile], last_protocol=PROTOCOL[ctx.profile])
+    return curve_scorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile], PROTOCOL[ctx.profile])
 
 
 def curve_runs(t: TrainedArms) -> list[dict]:

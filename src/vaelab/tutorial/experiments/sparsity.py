@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from vaelab.evaluation.representation import linear_probe_accuracy
 from vaelab.evaluation.restoration import sparsity_scores
 from vaelab.runs.codes import decode_means, encode_split
 from vaelab.runs.evaluate import evaluate_terms
@@ -45,26 +46,36 @@ PAIRS = {  # what the effect is called: (sparse arm, plain arm)
 PRIMARY = "L1, ReLU code"  # the pair that decides C8; the other is shown beside it
 KEYS = ["active_fraction_per_input", "hoyer", "lifetime_mean", "recon"]
 
-CLAIMS = [
-    Claim(
-        "C8",
-        "A sparse autoencoder has few active units per input",
-        tuple(
-            Effect(
-                "active_fraction_per_input",
-                plain,
-                sparse,
-                +1,
-                0.05,
-                decides=name == PRIMARY,
-                label=f"active fraction: plain - sparse ({name})",
-            )
-            for name, (sparse, plain) in PAIRS.items()
-        ),
-        design="each sparse AE against the plain AE with the same 64-unit code and nonlinearity; the L1 pair "
-        "decides and the KL-to-a-rate pair is shown beside it; 5 points of the fraction of active units matter",
+PROBE_TRAIN = 5000  # training codes the linear probe is fit on
+
+
+def claims(ctx) -> list[Claim]:
+    """C8, and on labelled data what sparsity is meant to buy: codes a linear classifier reads better."""
+    probes = ctx.data().labelled
+    active = tuple(
+        Effect(
+            "active_fraction_per_input",
+            plain,
+            sparse,
+            +1,
+            0.05,
+            decides=name == PRIMARY,
+            label=f"active fraction: plain - sparse ({name})",
+        )
+        for name, (sparse, plain) in PAIRS.items()
     )
-]
+    probe = tuple(
+        Effect("linear_probe", sparse, plain, +1, 0.01, decides=False, label=f"linear probe: sparse - plain ({name})")
+        for name, (sparse, plain) in PAIRS.items()
+        if probes
+    )
+    design = (
+        "each sparse AE against the plain AE with the same 64-unit code and nonlinearity; the L1 pair decides and "
+        "the KL-to-a-rate pair is shown beside it; 5 points of the fraction of active units matter"
+    )
+    if probes:
+        design += "; what sparsity should buy, a linear probe's test accuracy on the codes (1 point matters), is shown"
+    return [Claim("C8", "A sparse autoencoder has few active units per input", active + probe, design=design)]
 
 
 def arms(ctx) -> dict:
@@ -84,9 +95,13 @@ def arms(ctx) -> dict:
 
 
 def measure(built, shared) -> dict[str, float]:
-    z, _, _ = encode_split(built, "test")
+    z, test_y, _ = encode_split(built, "test")
     scores = sparsity_scores(z, threshold=ACTIVE[built.cfg.model.code_activation])
-    return {**{k: scores[k] for k in KEYS if k in scores}, "recon": evaluate_terms(built)["recon"]}
+    out = {**{k: scores[k] for k in KEYS if k in scores}, "recon": evaluate_terms(built)["recon"]}
+    if built.dataset.labelled:
+        train_z, train_y, _ = encode_split(built, "train", limit=PROBE_TRAIN)
+        out["linear_probe"] = linear_probe_accuracy(train_z, train_y, z, test_y)["accuracy"]
+    return out
 
 
 def figures(t: TrainedArms) -> list[dict]:
@@ -132,4 +147,4 @@ def decoder_features(built, codes: np.ndarray) -> torch.Tensor:
     return (diff - lo) / (hi - lo).clamp_min(1e-8)
 
 
-EXPERIMENT = Experiment(NAME, TITLE, arms, measure, lambda ctx: CLAIMS, figures, tables=tables)
+EXPERIMENT = Experiment(NAME, TITLE, arms, measure, claims, figures, tables=tables)
