@@ -170,6 +170,9 @@ def test_dci_protocol_with_the_fast_estimator():
     truth = dci(SMALL, identity, rng(), **sizes)
     assert truth["disentanglement"] > 0.95 and truth["completeness"] > 0.95
     assert truth["informativeness_test"] > 0.99
+    per_factor = truth["informativeness_test_per_factor"]
+    assert len(per_factor) == SMALL.num_factors and min(per_factor) > 0.99
+    assert np.mean(per_factor) == pytest.approx(truth["informativeness_test"])
     none = dci(SMALL, constant, rng(), **sizes)
     assert none["disentanglement"] == pytest.approx(0, abs=1e-9)
     assert none["completeness"] == pytest.approx(0, abs=1e-9)

@@ -254,6 +254,7 @@ def dci_from_codes(
         "completeness": dci_completeness(r),
         "informativeness_train": float(np.mean(train_acc)),
         "informativeness_test": float(np.mean(test_acc)),
+        "informativeness_test_per_factor": [float(a) for a in test_acc],
     }
 
 
