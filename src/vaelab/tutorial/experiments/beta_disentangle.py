@@ -1,17 +1,15 @@
 """The beta-disentangle experiment: a heavier KL weight and disentangled latents, on dSprites.
 
-The same VAE (Higgins et al.'s MLP, 10 latents) trained on dSprites, whose five generative factors
-(shape, scale, orientation, posX, posY) are known, with beta in a sweep, paired by seed. Each model is
-scored with the metrics of disentanglement_lib (MIG, FactorVAE score, beta-VAE score, DCI
-disentanglement), Chen et al.'s MIG, and its reconstruction cost; figures show the metrics against
-beta, learning curves (every run scored at CURVE_POINTS points along its training, log-spaced in images
-seen), latent traversals and the KL of each latent. Claim C7: a larger beta gives more disentangled
-latents, at the price of reconstruction; judged at the end of training by the rule, its scope (resolution,
-network, length) stated with the verdict.
+The same VAE (an MLP, 10 latents) trained on dSprites, whose five generative factors (shape, scale,
+orientation, posX, posY) are known, with beta in a sweep, paired by seed. Each model is scored as it ends
+with the metrics of disentanglement_lib at its sizes (MIG, FactorVAE score, DCI disentanglement; the full
+profile adds the beta-VAE score), Chen et al.'s MIG, MIG over the factors a 32 px sprite resolves, and its
+reconstruction cost; figures show the metrics against beta, latent traversals and the KL of each latent.
+Claim C7: a larger beta gives more disentangled latents, at the price of reconstruction; judged by the rule,
+its scope (resolution, network, length) stated with the verdict.
 
-Training images are rendered afresh for every batch (`vaelab.data.factor_batches`), at 32x32 on the
-CPU; `DATASET` says which. Metric protocol sizes are smaller than the reference's in the quick
-profile (see PROTOCOL) and are written into results.json beside the scores.
+Training images are rendered afresh for every batch (`vaelab.data.factor_batches`), at 32x32 on the CPU;
+`DATASET` says which. The protocol sizes are written into results.json beside the scores.
 """
 
 from __future__ import annotations
@@ -26,13 +24,12 @@ from vaelab.evaluation.latent import kl_per_dimension
 from vaelab.progress import on_terminal
 from vaelab.runs.codes import decode_means, encode_split
 from vaelab.runs.curve import Curve
-from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, log_spaced_epochs, read_curve, score
+from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, read_curve, score
 from vaelab.tutorial.claims import Claim, Effect
-from vaelab.tutorial.curves import curve_bands
 from vaelab.tutorial.experiment import Arm, Experiment, TrainedArms
 from vaelab.tutorial.profiles import ByProfile
 from vaelab.tutorial.runner import measures_table
-from vaelab.viz.plots import metric_curves, save
+from vaelab.viz.plots import save
 from vaelab.viz.traversals import kl_per_dim_bar, metric_vs_beta, traversal_figure
 
 NAME, TITLE = "beta-disentangle", "beta-VAE and disentangled representations"
@@ -40,23 +37,25 @@ DATASET = "dsprites-32"
 MODEL = {"hidden": [512, 512], "latent_dim": 10}
 BETAS = ByProfile(tiny=(1.0, 4.0), quick=(1.0, 4.0), full=(1.0, 4.0))
 # Training length: EPOCHS[profile] epochs of EXAMPLES[profile] freshly rendered images, batch 64 as in
-# disentanglement_lib. Epochs are short enough that every run's learning curve gets CURVE_POINTS points,
-# log-spaced in images seen. The lengths are what each profile's budget allows beside the other experiments
-# (quick: 65,536 images, the bench's first point; full: 1,048,576, half the bench's longest), set before
-# the bench's curves were read.
+# disentanglement_lib; set before any curve was read, from what each profile's budget allows beside the other
+# experiments (quick 65,536 images per run; full 1,048,576).
 EXAMPLES = ByProfile(tiny=256, quick=8192, full=65_536)
 EPOCHS = ByProfile(tiny=6, quick=8, full=16)
-CURVE_POINTS = 6
 TRAIN = {"batch_size": 64, "lr": 5e-4, "eval_batch_size": 1000}
-# Metric sizes: CURVE_PROTOCOL along the curve, PROTOCOL at its last point, which the verdict reads. The quick
-# profile scores at the small sizes throughout (its budget); the full profile's last point adds the beta-VAE
-# score to the curve's sizes (disentanglement_lib's own sizes, 5x the FactorVAE votes and 5x the beta-VAE
-# points, are `PROTOCOLS["full"]`, for a longer budget than this one).
-FULL_LAST = {**PROTOCOLS["curve"], "bvae": (2_000, 1_000)}
-PROTOCOL = ByProfile(tiny=PROTOCOLS["tiny"], quick=PROTOCOLS["tiny"], full=FULL_LAST)
-CURVE_PROTOCOL = ByProfile(tiny=PROTOCOLS["tiny"], quick=PROTOCOLS["tiny"], full=PROTOCOLS["curve"])
+# Every run is scored once, as it ends, at disentanglement_lib's sizes (Locatello et al. 2019): MIG and DCI on
+# 10,000 codes, the FactorVAE score on 10,000 / 5,000 votes; the full profile adds the beta-VAE score. The
+# learning curves that used to be scored along the way are bench/disentangle_curve.py's.
+DECIDE = {"mig": 10_000, "fvae": (10_000, 5_000, 10_000), "bvae": None}
+PROTOCOL = ByProfile(tiny=PROTOCOLS["tiny"], quick=DECIDE, full=PROTOCOLS["full"])
+# Which setting can disentangle at all was a pilot's question (bench/c7_pilot.py, seeds 3000-3001, its rule fixed
+# before it ran): of 32 px with this MLP, 64 px with Chen et al.'s 1200-1200 MLP and 64 px with Burgess et al.'s
+# conv network, the 32 px MLP's beta = 1 code did not tell the sprite's scale apart well enough (normalised
+# accuracy 0.22 on one seed, below the rule's 0.25); the 64 px MLP did, at 306 floor-epochs a run of 262,144
+# images, 9x this design's 35, more than any profile's budget holds for 2 x 3 seeds. So the profiles keep this
+# design, its scope stated with the verdict, and bench/c7_conv64.py runs the closest-to-papers setting.
 METRICS = {
     "mig": "MIG",
+    "mig_resolved": "MIG (scale, posX, posY)",
     "mig_chen": "MIG (Chen et al.)",
     "factor_vae": "FactorVAE score",
     "beta_vae": "beta-VAE score",
@@ -79,30 +78,36 @@ def images_per_run(profile: str) -> int:
 
 
 def claims(ctx) -> list[Claim]:
+    images = f"{images_per_run(ctx.profile):,}"
+    design = (
+        f"the same VAE on {DATASET} with beta 1 and 4, paired by seed, trained on {images} freshly rendered images "
+        "per run (the papers train on 19.2M) and scored at disentanglement_lib's sizes as it ends"
+    )
+    scope = f"32 x 32 dSprites, an MLP encoder and decoder (512-512), 10 latents, {images} images per run"
+    return claims_for(BETAS[ctx.profile], scope, design)
+
+
+def claims_for(betas: tuple[float, ...], scope: str, design: str = "") -> list[Claim]:
+    """C7 for a sweep over `betas` (1 and 4 among them), tested in `scope` (bench/c7_conv64.py's too)."""
     one, four = beta_label(1.0), beta_label(4.0)
-    more = [beta_label(b) for b in BETAS[ctx.profile] if b > 4]
-    return [
-        Claim(
-            "C7",
-            "A larger beta gives more disentangled latents, at a price in reconstruction",
-            (
-                Effect("mig", four, one, +1, 0.05, label="MIG: beta 4 - beta 1"),
-                Effect("factor_vae", four, one, +1, 0.05, decides=False, label="FactorVAE score: beta 4 - beta 1"),
-                Effect("recon", four, one, +1, 1.0, decides=False, label="reconstruction cost (nats): beta 4 - beta 1"),
-                *(
-                    Effect(k, b, one, +1, 0.05, decides=False, label=f"{METRICS[k]}: {b} - beta 1")
-                    for b in more
-                    for k in ("mig", "factor_vae")
-                ),
-            ),
-            design=f"the same VAE on {DATASET} with beta 1 and 4, paired by seed, trained on "
-            f"{images_per_run(ctx.profile):,} freshly rendered images per run (the papers train on 19.2M) and "
-            f"scored at {CURVE_POINTS} points along the way; MIG decides (0.05 matters); the FactorVAE score "
-            "(0.05) and the reconstruction cost (1 nat) are shown beside it",
-            scope=f"32 x 32 dSprites, an MLP encoder and decoder (512-512), 10 latents, "
-            f"{images_per_run(ctx.profile):,} images per run",
-        )
-    ]
+    more = [beta_label(b) for b in betas if b > 4]
+    effects = (
+        Effect("mig", four, one, +1, 0.05, label="MIG: beta 4 - beta 1"),
+        Effect("mig_resolved", four, one, +1, 0.05, decides=False, label="MIG over scale, posX, posY: beta 4 - 1"),
+        Effect("factor_vae", four, one, +1, 0.05, decides=False, label="FactorVAE score: beta 4 - beta 1"),
+        Effect("recon", four, one, +1, 1.0, decides=False, label="reconstruction cost (nats): beta 4 - beta 1"),
+        *(
+            Effect(k, b, one, +1, 0.05, decides=False, label=f"{METRICS[k]}: {b} - beta 1")
+            for b in more
+            for k in ("mig", "factor_vae")
+        ),
+    )
+    rest = (
+        "MIG decides (0.05 matters); MIG over the factors a 32 px sprite resolves (scale, posX, posY) is a second, "
+        "pre-registered effect; the FactorVAE score (0.05) and the reconstruction cost (1 nat) are shown beside it"
+    )
+    text = "A larger beta gives more disentangled latents, at a price in reconstruction"
+    return [Claim("C7", text, effects, design=f"{design}; {rest}" if design else rest, scope=scope)]
 
 
 def arms(ctx) -> dict:
@@ -118,7 +123,7 @@ def measure(built, shared) -> dict[str, float]:
     """The scores of the curve's last point (scored at PROTOCOL as the run ended); a run trained without the
     curve's hook is scored now."""
     curve = read_curve(built.run_dir)
-    if curve and curve[-1]["epoch"] == built.cfg.train.epochs and curve[-1].get("last_protocol"):
+    if curve and curve[-1]["epoch"] == built.cfg.train.epochs:
         return {k: curve[-1][k] for k in METRICS if k in curve[-1]}
     return scored(built, shared["protocol"], shared["quiet"])
 
@@ -134,13 +139,7 @@ def figures(t: TrainedArms) -> list[dict]:
         metric_vs_beta(betas, {METRICS[k]: grid(k) for k in METRICS if k != "recon"}), t.folder / "metrics-vs-beta.png"
     )
     save(metric_vs_beta(betas, {METRICS["recon"]: grid("recon")}), t.folder / "recon-vs-beta.png")
-    save(metric_curves(curve_panels(t), "images seen"), t.folder / "learning-curves.png")
     figures = [
-        {
-            "file": "learning-curves.png",
-            "caption": f"Learning curves: each run scored at {CURVE_POINTS} points, log-spaced in images seen "
-            "(mean over seeds, shaded: 95% t-interval).",
-        },
         {
             "file": "metrics-vs-beta.png",
             "caption": "Disentanglement metrics against beta (mean and spread over seeds).",
@@ -175,31 +174,14 @@ def prepare(ctx, runs) -> dict:
 def extra(t: TrainedArms) -> dict:
     return {
         "protocol": PROTOCOL[t.ctx.profile],
-        "curve_protocol": CURVE_PROTOCOL[t.ctx.profile],
         "dataset": DATASET,
         "images_per_run": images_per_run(t.ctx.profile),
-        "curves": curve_runs(t),
     }
 
 
 def hook(ctx) -> Curve:
-    """Every run scored at CURVE_POINTS epochs, log-spaced in images seen, as it trains."""
-    epochs = log_spaced_epochs(EPOCHS[ctx.profile], CURVE_POINTS)
-    return curve_scorer(epochs, CURVE_PROTOCOL[ctx.profile], EXAMPLES[ctx.profile], PROTOCOL[ctx.profile])
-
-
-def curve_runs(t: TrainedArms) -> list[dict]:
-    """Every run's learning curve: [{"model", "beta", "seed", "checkpoints": [{"images", "mig", ...}]}]."""
-    return [
-        {"model": label, "beta": beta, "seed": s.cfg.train.seed, "checkpoints": read_curve(s.run_dir)}
-        for beta, label in ((b, beta_label(b)) for b in BETAS[t.ctx.profile])
-        for s in t.runs[label]
-    ]
-
-
-def curve_panels(t: TrainedArms) -> dict[str, dict]:
-    runs = curve_runs(t)
-    return {METRICS[k]: curve_bands(runs, k) for k in ("mig", "factor_vae", "dci_d", "recon")}
+    """Every run scored as its last epoch ends, in the worker that trained it (the scoring runs in parallel)."""
+    return curve_scorer((EPOCHS[ctx.profile],), PROTOCOL[ctx.profile], EXAMPLES[ctx.profile])
 
 
 def scored(built, protocol: dict, quiet: bool = False) -> dict[str, float]:
