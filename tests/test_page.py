@@ -55,9 +55,8 @@ class Outline(HTMLParser):
 
 
 def test_the_process_word_check_sees_words_phrases_and_paths():
-    assert process_words("see bench/c6a_pilot.py in the quick profile") == ["profile", "bench", "pilot"] + [
-        "bench/c6a_pilot.py"
-    ]
+    found = process_words("see bench/c6a_pilot.py in the quick profile, as the pilot said")
+    assert found == ["profile", "bench", "pilot", "bench/c6a_pilot.py"]
     assert process_words("a low target rate; the benchmark's profiles") == ["profile"]
     assert reader_html("a<details><summary>x</summary>pilot</details>b<script>profile</script>") == "ab"
 
@@ -110,9 +109,10 @@ def test_a_paragraph_degrades_to_what_its_results_hold(name):
 
 def test_a_changed_gap_changes_the_generation_paragraph():
     gap = {"images": 100, "samples": 50, "recon": 90.0, "kl": 20.0, "elbo": -110.0, "log_px": -104.0, "gap": 6.0}
-    results = {"elbo_gap": gap, "aggregate_inside_2sigma": {"with the KL term (beta = 1)": 0.8}}
+    inside = {"with the KL term (beta = 1)": 0.8, "without it (beta = 0)": 0.45}
+    results = {"elbo_gap": gap, "aggregate_inside_2sigma": inside}
     text = FINDINGS["generation"](results)
-    assert "6.0 nats above the ELBO" in text and "80%" in text
+    assert "6.0 nats above the ELBO" in text and "80% of the samples" in text and "against 45%" in text
     assert "3.5 nats above" in FINDINGS["generation"]({"elbo_gap": {**gap, "gap": 3.5}})
 
 

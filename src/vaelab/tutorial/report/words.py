@@ -74,11 +74,10 @@ def interval(e: dict | None) -> str | None:
 
 
 VERDICTS = {
-    "supported": "**supported**: the whole 95% interval lies on the side the claim predicts, beyond the band of "
-    "differences too small to matter",
-    "contradicted": "**contradicted**: the whole 95% interval lies on the side opposite to the prediction",
+    "supported": "**supported**: the whole 95% interval agrees with what the claim predicts",
+    "contradicted": "**contradicted**: the whole 95% interval goes against what the claim predicts",
     "no effect": "**no effect**: the whole 95% interval lies inside the band of differences too small to matter",
-    "inconclusive": "**inconclusive**: the 95% interval still reaches both a difference that matters and none",
+    "inconclusive": "**inconclusive**: the 95% interval is too wide to decide either way",
 }
 
 
