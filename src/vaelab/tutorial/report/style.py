@@ -1,5 +1,6 @@
-"""The page's stylesheet, inlined into index.html: readable from a 390 px phone to a 1280 px screen. Wide things
-(tables, code, equations) scroll inside their own boxes, so the page itself never scrolls sideways."""
+"""The page's stylesheet, inlined into index.html: readable from a 390 px phone to a 1280 px screen. Wide tables
+and code scroll inside their own boxes, and on a phone a wide equation shrinks to the column, so the page
+itself never scrolls sideways."""
 
 CSS = """
 *{box-sizing:border-box}
@@ -36,5 +37,6 @@ details.measured summary{cursor:pointer;font-weight:600}
 details.measured ul{padding-left:1.2em}
 @media (max-width:640px){
 main{padding:16px 14px 60px} h1{font-size:1.55rem} nav ol{columns:1}
+.eq img{max-width:100%;height:auto}
 }
 """
