@@ -90,7 +90,7 @@ def test_the_registry_order_is_the_claim_order_and_the_page_order(tiny_report):
     by_experiment = {r["experiment"]: name for name, r in results.items()}
     assert page_order(results) == [by_experiment[n] for n in EXPERIMENTS]
     ids = [c["id"] for n in EXPERIMENTS for c in results[by_experiment[n]]["claims"]]
-    assert ids == ["C1", "C2", "C3", "C4", "C5", "C6a", "C6b", "C7", "C8", "C9a", "C9b"]
+    assert ids == ["C1", "C2", "C3", "C4", "C5", "C9a", "C9b", "C8", "C6a", "C6b", "C7"]
 
 
 def test_an_experiment_keeps_its_own_seed_count_unless_the_user_gives_one(tmp_path):

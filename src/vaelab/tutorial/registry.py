@@ -1,4 +1,5 @@
-"""The tutorial's experiments, in the one order: the page's and the notebook's."""
+"""The tutorial's experiments, in the one order: the page's and the notebook's (the dict's order), from the most
+visual to the most statistical."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from vaelab.tutorial.experiments import (
 
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
-    for e in (
+    for e in (  # from the most visual to the most statistical
+        generation.EXPERIMENT,  # figures only
         latent_kl.EXPERIMENT,  # C1, C2, C3
         clusters.EXPERIMENT,  # C4
         blur.EXPERIMENT,  # C5
+        denoising.EXPERIMENT,  # C9a, C9b
+        sparsity.EXPERIMENT,  # C8
         kl_annealing.EXPERIMENT,  # C6a, C6b
         beta_disentangle.EXPERIMENT,  # C7
-        sparsity.EXPERIMENT,  # C8
-        denoising.EXPERIMENT,  # C9a, C9b
-        generation.EXPERIMENT,  # figures only
     )
 }

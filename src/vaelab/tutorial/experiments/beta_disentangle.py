@@ -129,6 +129,9 @@ def measure(built, shared) -> dict[str, float]:
 
 
 def figures(t: TrainedArms) -> list[dict]:
+    from vaelab.viz.diagrams import ALT
+    from vaelab.viz.sweep import traversal_sweep
+
     sweep = [(b, beta_label(b)) for b in BETAS[t.ctx.profile]]
     betas = [b for b, _ in sweep]
 
@@ -146,11 +149,13 @@ def figures(t: TrainedArms) -> list[dict]:
         },
         {"file": "recon-vs-beta.png", "caption": "Reconstruction cost against beta: the price of a heavier KL weight."},
     ]
+    models = {}  # label -> (decoder, base code, KL per latent): the sweep's traversals side by side
     for beta, label in sweep:
         name, first = run_label(beta), t.runs[label][0]
         kl = kl_of(first)
         decode = lambda z, s=first: decode_means(s, z)  # noqa: E731
-        save(traversal_figure(decode, base_code(first), kl_per_dim=kl), t.folder / f"traversal-{name}.png")
+        models[label] = (decode, base_code(first), kl)
+        save(traversal_figure(decode, models[label][1], kl_per_dim=kl), t.folder / f"traversal-{name}.png")
         save(kl_per_dim_bar(kl, f"{label}: KL per latent"), t.folder / f"kl-{name}.png")
         figures += [
             {
@@ -160,7 +165,11 @@ def figures(t: TrainedArms) -> list[dict]:
             },
             {"file": f"kl-{name}.png", "caption": f"{label}: average KL of each latent on test images (nats)."},
         ]
-    return figures
+    save(traversal_sweep(models), t.folder / "traversals-by-beta.png")
+    side = (
+        "The same test image's traversals for each beta, side by side: rows are latents, most used (highest KL) first"
+    )
+    return [*figures[:3], {"file": "traversals-by-beta.png", "caption": side, "alt": ALT["side_by_side"]}, *figures[3:]]
 
 
 def tables(t: TrainedArms) -> list[dict]:

@@ -118,27 +118,26 @@ CSS = """
 """
 
 
-def explorer_html(folder_name: str, has_plane: bool, has_sliders: bool) -> str:
-    """The explorer's markup and scripts for the data files found in the experiment's folder."""
-    if not (has_plane or has_sliders):
-        return ""
+def explorer_part(kind: str, folder_name: str) -> str:
+    """The markup and data script of the explorer's `kind` ("plane" or "sliders"), its decoder's weights in
+    FOLDER/explorer-KIND.js; the page adds `explorer_script()` once, after every part."""
     f = html.escape(folder_name, quote=True)
-    parts = [f"<style>{CSS}</style>", "<h4>Explore the latent space</h4>"]
-    if has_plane:
-        parts.append(f'<script src="{f}/explorer-plane.js"></script>')
-        parts.append(
-            "<p>Move the pointer over the codes of the 2-D VAE (test images, coloured by label); the "
-            "decoder runs in your browser and draws the point under the pointer.</p>"
-            '<div class="explorer"><canvas id="explorer-plane" width="320" height="320"></canvas>'
-            '<div><canvas id="explorer-plane-out" width="168" height="168"></canvas>'
+    if kind == "plane":
+        return (
+            f'<script src="{f}/explorer-plane.js"></script>'
+            '<div class="explorer"><canvas id="explorer-plane" width="320" height="320" '
+            'aria-label="test codes of the 2-D VAE; point at one to decode it"></canvas>'
+            '<div><canvas id="explorer-plane-out" width="168" height="168" aria-label="the decoded image"></canvas>'
             '<p id="explorer-plane-z" class="meta"></p></div></div>'
         )
-    if has_sliders:
-        parts.append(f'<script src="{f}/explorer-sliders.js"></script>')
-        parts.append(
-            "<p>Each slider moves one latent of a beta-VAE (beta 4), the most used ones first; the others "
-            'stay at 0.</p><div class="explorer"><div id="explorer-sliders"></div>'
-            '<canvas id="explorer-sliders-out" width="168" height="168"></canvas></div>'
+    if kind == "sliders":
+        return (
+            f'<script src="{f}/explorer-sliders.js"></script>'
+            '<div class="explorer"><div id="explorer-sliders"></div>'
+            '<canvas id="explorer-sliders-out" width="168" height="168" aria-label="the decoded image"></canvas></div>'
         )
-    parts.append(f"<script>{SCRIPT}</script>")
-    return "\n".join(parts)
+    raise ValueError(f"no explorer {kind!r}: plane or sliders")
+
+
+def explorer_script() -> str:
+    return f"<script>{SCRIPT}</script>"

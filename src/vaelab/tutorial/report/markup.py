@@ -2,7 +2,9 @@
 
 Blocks are separated by blank lines. `$$TeX$$` blocks become SVG equations drawn by matplotlib's
 mathtext (so the page needs no math library and no network); `- ` blocks become lists; inline
-`code`, **bold** and *emphasis* are supported. Everything else is escaped text.
+`code`, **bold** and *emphasis* are supported. A block `@name argument` is a directive: the caller's
+`directive(name, argument)` renders it (a figure, a code listing, the latent explorer); without one it is
+dropped. Everything else is escaped text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 INLINE = [
@@ -17,6 +20,9 @@ INLINE = [
     (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
     (re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])"), r"<em>\1</em>"),
 ]
+
+
+Directive = Callable[[str, str], str]  # (name, argument) -> rendered text
 
 
 def blocks(text: str) -> list[str]:
@@ -43,10 +49,18 @@ def equation_svg(tex: str, folder: Path) -> str:
     return name
 
 
-def to_html(text: str, asset_dir: Path, asset_prefix: str) -> str:
+def directive_of(block: str) -> tuple[str, str] | None:
+    """(name, argument) of a directive block `@name argument`, else None."""
+    match = re.fullmatch(r"@([a-z][\w-]*)(?:\s+(.*))?", block, re.S)
+    return (match.group(1), (match.group(2) or "").strip()) if match else None
+
+
+def to_html(text: str, asset_dir: Path, asset_prefix: str, directive: Directive | None = None) -> str:
     parts = []
     for block in blocks(text):
-        if block.startswith("$$"):
+        if directive_of(block):
+            parts.append(directive(*directive_of(block)) if directive else "")
+        elif block.startswith("$$"):
             tex = block.strip("$").strip()
             name = equation_svg(tex, asset_dir)
             alt = html.escape(tex, quote=True)
@@ -56,17 +70,19 @@ def to_html(text: str, asset_dir: Path, asset_prefix: str) -> str:
             parts.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in items) + "</ul>")
         else:
             parts.append(f"<p>{inline_html(block)}</p>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
 
 
-def to_markdown(text: str) -> str:
+def to_markdown(text: str, directive: Directive | None = None) -> str:
     out = []
     for block in blocks(text):
-        if block.startswith("$$"):
+        if directive_of(block):
+            out.append(directive(*directive_of(block)) if directive else "")
+        elif block.startswith("$$"):
             out.append("$$\n" + block.strip("$").strip() + "\n$$")
         elif block.startswith("- "):
             items = [i.strip() for i in re.split(r"(?m)^- ", block) if i.strip()]
             out.append("\n".join("- " + " ".join(i.split()) for i in items))
         else:
             out.append(" ".join(block.split()))
-    return "\n\n".join(out)
+    return "\n\n".join(o for o in out if o)

@@ -1,10 +1,12 @@
 """OUT/tutorial.ipynb: the tutorial as a notebook a reader can rerun and change.
 
-Its Markdown cells are the page's prose (`vaelab.tutorial.report.content`); for each experiment whose results are in
-OUT, a code cell calls `vaelab.experiment`, which reloads the trained runs from OUT/runs (training only
-what a changed setting asks for), recomputes the measures, tables, claims and figures, and shows them; a
-second cell loads one of its runs with `vaelab.load` and samples from it. Writing the notebook needs
-nbformat (the `notebook` extra); `show` and `show_images` are what its cells call to display results.
+Its cells follow the page's outline. Its Markdown cells are the page's prose (`content`, `intros`, `closing`),
+with the code listings and, as a code cell, the stand-alone VAE (a smaller run in the tiny profile); for each
+experiment whose results are in OUT, a code cell calls `vaelab.experiment`, which reloads the trained runs
+from OUT/runs (training only what a changed setting asks for), recomputes the measures, tables, claims and
+figures, and shows them; a second cell loads one of its runs with `vaelab.load` and samples from it; a
+Markdown cell says what the page saw. Writing the notebook needs nbformat (the `notebook` extra); `show` and
+`show_images` are what its cells call to display results.
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ from pathlib import Path
 
 from vaelab.atomic import atomic_write_text
 from vaelab.markdown import markdown_table
-from vaelab.tutorial.report import content
-from vaelab.tutorial.report.html import claim_markdown, load_results, page_order
+from vaelab.tutorial.profiles import ByProfile
+from vaelab.tutorial.report import closing, content, findings, intros, provenance
+from vaelab.tutorial.report.claims_view import claim_markdown
+from vaelab.tutorial.report.html import load_results, page_order
+from vaelab.tutorial.report.listings import STANDALONE_SIZE, standalone
+from vaelab.tutorial.report.markdown_page import heading, markdown_directives
 from vaelab.tutorial.report.markup import to_markdown
 
 INTRO = """
-This notebook was written by `vaelab tutorial` beside the page (`index.html`), in the folder that holds the
-tutorial's trained runs. Each experiment's cell reloads its runs from that folder and recomputes its tables,
-claims and figures from them; change a setting (the profile, the seeds, the dataset) and rerun a cell, and
-vaelab trains what the new setting needs first. The next cell sets where the runs are and how they were run.
+This notebook sits beside the page (`index.html`), in the folder that holds the tutorial's trained runs.
+Each experiment's cell reloads its runs from that folder and recomputes its tables, claims and figures from
+them; change a setting (the seeds, the dataset) and rerun a cell, and vaelab trains what the new setting
+needs first. The next cell sets where the runs are and how they were run.
 """
+# (training digits, epochs) of the stand-alone VAE's cell: the tiny notebook's runs in seconds
+STANDALONE_CELL = ByProfile(tiny=(2000, 1), quick=STANDALONE_SIZE, full=STANDALONE_SIZE)
+CODE_CELL = "\x00code\x00"  # where the stand-alone script splits a Markdown cell into Markdown, code, Markdown
 
 SETUP = """import warnings
 from pathlib import Path
@@ -54,11 +63,12 @@ def _var(name: str) -> str:
 
 
 def experiment_cells(nbf, name: str, results: dict) -> list:
-    """An experiment's prose, then the cells that recompute and show its results and load one run."""
+    """An experiment's prose, the cells that recompute and show its results and load one run, then what the
+    page saw and what to try."""
     experiment = results.get("experiment", name)
-    text = f"### {results.get('title', name)}"
-    if experiment in content.EXPERIMENT_INTROS:
-        text += "\n\n" + to_markdown(content.EXPERIMENT_INTROS[experiment])
+    text = heading(3, results.get("title", name))
+    if experiment in intros.EXPERIMENT_INTROS:
+        text += "\n\n" + to_markdown(intros.EXPERIMENT_INTROS[experiment])
     var = _var(name)
     cells = [
         nbf.new_markdown_cell(text),
@@ -67,6 +77,40 @@ def experiment_cells(nbf, name: str, results: dict) -> list:
     arm = next(iter(results.get("runs", {})), None)
     if arm is not None:
         cells.append(nbf.new_code_cell(LOAD.format(var=var, arm=arm)))
+    saw = findings.paragraph(results)
+    after = ([f"**What we saw** when this notebook was written: {saw}"] if saw else []) + [
+        provenance.try_markdown(results)
+    ]
+    return cells + [nbf.new_markdown_cell("\n\n".join(after))]
+
+
+def prose_cells(nbf, sections, directive, code: str) -> list:
+    """One Markdown cell per section; a section that shows the stand-alone script is split around it, the
+    script becoming a code cell (`code`) the notebook runs."""
+    cells = []
+    for level, _, title, text in sections:
+        pieces = to_markdown(text, directive).split(CODE_CELL)
+        for i, piece in enumerate(pieces):
+            piece = f"{heading(level, title)}\n\n{piece.strip()}" if i == 0 else piece.strip()
+            cells += [nbf.new_markdown_cell(piece)] if piece else []
+            if i + 1 < len(pieces):
+                cells.append(nbf.new_code_cell(code))
+    return cells
+
+
+def notebook_cells(nbf, results: dict[str, dict], profile: str, seeds: int | None, first_seed: int) -> list:
+    """Every cell, in the page's order."""
+    directive = markdown_directives(results, standalone=lambda: CODE_CELL)
+    code = standalone(*STANDALONE_CELL[profile]).rstrip()
+    cells = [nbf.new_markdown_cell(f"# {content.TITLE}\n\n{to_markdown(content.LEAD)}\n\n{to_markdown(INTRO)}")]
+    cells.append(nbf.new_code_cell(SETUP.format(profile=profile, seeds=seeds, first_seed=first_seed)))
+    cells += prose_cells(nbf, content.BEFORE, directive, code)
+    cells.append(nbf.new_markdown_cell("## Experiments\n\n" + to_markdown(intros.EXPERIMENTS_LEAD)))
+    for name in page_order(results):
+        cells += experiment_cells(nbf, name, results[name])
+    cells += prose_cells(nbf, closing.AFTER, directive, code)
+    claims = [claim_markdown(c) for name in page_order(results) for c in results[name].get("claims", [])]
+    cells.append(nbf.new_markdown_cell("## Claims at a glance\n\n" + ("\n".join(claims) or "No claim yet.")))
     return cells
 
 
@@ -78,16 +122,7 @@ def write_notebook(out_dir: str | Path, profile: str, seeds: int | None, first_s
     except ImportError:
         return None
     out_dir = Path(out_dir)
-    results = load_results(out_dir)
-    cells = [nbf.new_markdown_cell(f"# {content.TITLE}\n\n{to_markdown(content.LEAD)}\n\n{to_markdown(INTRO)}")]
-    cells.append(nbf.new_code_cell(SETUP.format(profile=profile, seeds=seeds, first_seed=first_seed)))
-    cells += [nbf.new_markdown_cell(f"## {title}\n\n{to_markdown(text)}") for _, title, text in content.SECTIONS]
-    cells.append(nbf.new_markdown_cell("## Experiments\n\n" + to_markdown(content.EXPERIMENTS_LEAD)))
-    for name in page_order(results):
-        cells += experiment_cells(nbf, name, results[name])
-    closing = (content.SHORTCOMINGS, content.APPLICATIONS)
-    cells += [nbf.new_markdown_cell(f"## {title}\n\n{to_markdown(text)}") for _, title, text in closing]
-    notebook = nbf.new_notebook(cells=cells)
+    notebook = nbf.new_notebook(cells=notebook_cells(nbf, load_results(out_dir), profile, seeds, first_seed))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     nbformat.validate(notebook)
