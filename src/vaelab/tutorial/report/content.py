@@ -42,11 +42,13 @@ one of many functions that reconstruct the training images, and which one traini
 network and on its output. With a sigmoid output read as Bernoulli probabilities, as for the MNIST digits
 here, whose pixels are nearly all black or white, the best answer on the training data is to push every
 output pixel towards 0 or 1: the network learns something closer to a **threshold** than a copy, and a
-grey, noisy pixel comes out black or white. The denoising experiment below measures this directly: it
-feeds noisy digits to a plain autoencoder with 1,000 code units for 784 pixels and asks whether its output
-is as far from the clean digit as the noisy input was (copying) or not. An identity is learnt where it is
-easy to represent, for instance with a linear output trained by squared error; with other outputs,
-"overcomplete" means only that nothing *forces* the code to be selective.
+grey, noisy pixel comes out black or white. Even where the identity is easy to represent, with an output
+that can take any value and a squared error, training does not start there: it finds first what digits have
+in common, and drifts towards copying only as it goes on. The denoising experiment below measures this: it
+feeds noisy digits to a plain autoencoder with 1,000 code units for 784 pixels and such an output, at
+several points of its training, and asks how much cleaner than its noisy input its output is (a copy is
+not cleaner at all), and what it does with pure noise. "Overcomplete" means only that nothing *forces*
+the code to be selective.
 """
 
 REGULARISED = """
