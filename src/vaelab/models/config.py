@@ -13,6 +13,10 @@ ACTIVATIONS = ("relu", "tanh", "elu", "leaky_relu")
 LIKELIHOODS = ("bernoulli", "gaussian")
 CODE_ACTIVATIONS = ("none", "relu", "sigmoid")
 DECODERS = ("factorised", "autoregressive")
+DECODER_HELP = (
+    "p(x|z): factorised (the pixels independent given z: the mlp or conv decoder) or autoregressive (a GRU over "
+    "the image's rows, z fed at every step, strong enough to model x without z; bernoulli only)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,7 @@ class ModelConfig:
         choices=CODE_ACTIVATIONS,
     )
 
-    decoder: str = option(
-        "factorised",
-        "p(x|z): factorised (the pixels independent given z: the mlp or conv decoder) or autoregressive (a GRU "
-        "over the image's rows, z fed at every step, strong enough to model x without z; bernoulli only)",
-        choices=DECODERS,
-    )
+    decoder: str = option("factorised", DECODER_HELP, choices=DECODERS)
     decoder_hidden: int = option(256, "autoregressive decoder: the GRU's width")
 
     def __post_init__(self) -> None:

@@ -138,9 +138,9 @@ def figures(t: TrainedArms) -> list[dict]:
     def grid(key: str) -> np.ndarray:  # (n_beta, n_seeds)
         return np.array([[m[key] for m in t.per_seed[label].values()] for _, label in sweep])
 
-    save(
-        metric_vs_beta(betas, {METRICS[k]: grid(k) for k in METRICS if k != "recon"}), t.folder / "metrics-vs-beta.png"
-    )
+    scored = next(iter(next(iter(t.per_seed.values())).values()))  # the measures every run has (by protocol)
+    panels = {METRICS[k]: grid(k) for k in METRICS if k != "recon" and k in scored}
+    save(metric_vs_beta(betas, panels), t.folder / "metrics-vs-beta.png")
     save(metric_vs_beta(betas, {METRICS["recon"]: grid("recon")}), t.folder / "recon-vs-beta.png")
     figures = [
         {

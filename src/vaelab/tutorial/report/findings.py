@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from vaelab.tutorial.report import findings_more
-from vaelab.tutorial.report.words import claim, effect, fill, metric, number, percent, ratio, sentences, verdict
+from vaelab.tutorial.report.words import claim, effect, fill, metric, number, pair, percent, ratio, sentences, verdict
 
 LN2 = math.log(2)  # nats per bit
 
@@ -65,11 +65,13 @@ def latent_kl(r: dict) -> str:
     return sentences(
         [
             "The same VAE was trained with the KL term and without it, paired by seed.",
-            fill(
+            pair(
                 "Without the KL term the test codes as a whole sit an MMD of {b} from the prior N(0, I), against "
                 "{a} with it (an MMD of 0 means the two distributions match).",
-                a=number(metric(r, "mmd", with_kl)),
-                b=number(metric(r, "mmd", without)),
+                r,
+                "mmd",
+                with_kl,
+                without,
             ),
             verdict(c1, "the KL term pulls the codes towards the prior"),
             fill(
@@ -80,18 +82,24 @@ def latent_kl(r: dict) -> str:
                 a=number(metric(r, "frechet_distance", with_kl)),
                 b=number(metric(r, "frechet_distance", without)),
             ),
-            fill(
+            pair(
                 "The classifier is on average {a} sure of its label for the VAE's samples and {b} for the "
                 "others' (10% would be a guess).",
-                a=percent(metric(r, "classifier_confidence", with_kl)),
-                b=percent(metric(r, "classifier_confidence", without)),
+                r,
+                "classifier_confidence",
+                with_kl,
+                without,
+                show=percent,
             ),
             verdict(c2, "only with the KL term do prior samples look like data"),
-            fill(
+            pair(
                 "The t-SNE maps are shown, not judged: a 5-nearest-neighbour classifier reads the digit from the "
                 "codes {a} of the time with the KL term and {b} without it.",
-                a=percent(metric(r, "knn_accuracy", with_kl)),
-                b=percent(metric(r, "knn_accuracy", without)),
+                r,
+                "knn_accuracy",
+                with_kl,
+                without,
+                show=percent,
             )
             if c3 is not None
             else None,

@@ -11,6 +11,7 @@ from vaelab.tutorial.report.words import (
     first_number,
     metric,
     number,
+    pair,
     percent,
     sentences,
     verdict,
@@ -108,27 +109,36 @@ def kl_annealing(r: dict) -> str:
         [
             "The same VAE, whose decoder paints the image row by row and so could model digits without the "
             "code, was trained with a constant KL weight and with a weight that rises from 0, paired by seed.",
-            fill(
+            pair(
                 "At the end the code carried {a} nats per image without the warm-up and {b} with it",
-                a=number(metric(r, "kl", none)),
-                b=number(metric(r, "kl", warm)),
+                r,
+                "kl",
+                none,
+                warm,
             ),
-            fill(
+            pair(
                 "(0 would mean the decoder ignores z), spread over {a} and {b} latents that carry more than a "
                 "tenth of a nat;",
-                a=number(metric(r, "used_latents", none), 3),
-                b=number(metric(r, "used_latents", warm), 3),
+                r,
+                "used_latents",
+                none,
+                warm,
+                show=lambda x: number(x, 3),
             ),
-            fill(
+            pair(
                 "the test negative log-likelihood was {a} against {b} nats per image.",
-                a=number(metric(r, "nll", none)),
-                b=number(metric(r, "nll", warm)),
+                r,
+                "nll",
+                none,
+                warm,
             ),
             verdict(c6a, "a rising KL weight keeps the code in use"),
-            fill(
+            pair(
                 "In the first epoch the reconstruction term was {a} nats without the warm-up and {b} with it.",
-                a=number(metric(r, "early_recon", none)),
-                b=number(metric(r, "early_recon", warm)),
+                r,
+                "early_recon",
+                none,
+                warm,
             ),
             verdict(c6b, "with warm-up the decoder learns first"),
             "Bowman et al. (2016) found that a VAE whose decoder is an LSTM over words drove the KL term to zero "
@@ -148,17 +158,22 @@ def beta_disentangle(r: dict) -> str:
                 "VAEs with β = 1 and a larger β were trained on dSprites, {n} freshly drawn images per run.",
                 n=f"{r['images_per_run']:,}" if finite(r.get("images_per_run")) else None,
             ),
-            fill(
+            pair(
                 "The mutual information gap (MIG: for each true factor, how much more one latent knows about it "
                 "than the next best, from 0 for entangled to 1 for one latent per factor) is {a} for β = 1 and "
                 "{b} for the larger β;",
-                a=number(metric(r, "mig", low), 2),
-                b=number(metric(r, "mig", high), 2),
+                r,
+                "mig",
+                low,
+                high,
+                show=lambda x: number(x, 2),
             ),
-            fill(
+            pair(
                 "reconstruction costs {a} against {b} nats per image, the price of the heavier KL weight.",
-                a=number(metric(r, "recon", low)),
-                b=number(metric(r, "recon", high)),
+                r,
+                "recon",
+                low,
+                high,
             ),
             verdict(c7, "a larger β gives more disentangled latents"),
             "The traversals side by side show what each latent does for each β: rows with a KL near 0 change nothing.",

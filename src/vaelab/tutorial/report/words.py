@@ -107,6 +107,13 @@ def first_number(text: str) -> float | None:
     return float(match.group()) if match else None
 
 
+def pair(template: str, results: dict, measure: str, first, second, show=None) -> str | None:
+    """`template` with {a} and {b} filled by `measure` of the arms `first` and `second` (see `metric`),
+    shown by `show` (default: `number`); None when either is missing."""
+    show = show or number
+    return fill(template, a=show(metric(results, measure, first)), b=show(metric(results, measure, second)))
+
+
 def sentences(parts: Iterable[str | None]) -> str:
     """The parts that exist, as one paragraph."""
     return " ".join(p.strip() for p in parts if p and p.strip())
