@@ -33,7 +33,7 @@ def test_an_experiment_shows_a_bar_for_its_training_and_one_for_its_scoring(tmp_
     args = ["experiment", "generation", "--profile", "tiny", "--seeds", "1", "--workers", "1", "--out", str(tmp_path)]
     assert main(args) == 0
     frames = err.getvalue().split("\r")
-    runs = 3  # generation's three arms, one seed each
+    runs = 4  # generation's four arms (20-D VAE, 2-D VAE, beta 4, 2-D beta 0), one seed each
     assert any("generation: training: 100%" in f and f"{runs}/{runs}" in f for f in frames)
     assert any("generation: scoring: 100%" in f and "run" in f for f in frames)
 
