@@ -52,6 +52,7 @@ def test_readme_from_python_runs_as_written(tmp_path, monkeypatch, capsys):
     assert ns["mine"].dataset.image_shape == (3, 32, 32) and ns["mine"].dataset.classes == ("bird", "cat", "dog")
     assert ns["arr"].config.data.dataset == "in-memory" and ns["conv"].config.model.arch == "custom"
     assert not Path("runs/oops").exists()
+    assert ns["watch"].steps == ns["early"].metrics[-1]["step"] and Path("runs/early/best/state.json").exists()
 
 
 def test_every_setting_has_one_keyword_and_it_is_its_cli_flag():
@@ -188,8 +189,11 @@ def test_an_image_dataset_passes_as_it_is_and_force_forgets_old_data(tmp_path):
     run = vaelab.train(dataset=digits, out=tmp_path / "run", **SMALL)
     assert len(run.dataset.test_images) == 297  # its own test set kept
     assert vaelab.load(tmp_path / "run", dataset=digits).evaluate() == run.evaluate()
+    alone = vaelab.load(tmp_path / "run")  # the model loads without its data, which are asked for when needed
+    assert torch.equal(alone.sample(4), run.sample(4))
     with pytest.raises(DataError, match="pass them again with dataset="):
-        vaelab.load(tmp_path / "run")
+        alone.evaluate()
     vaelab.train(dataset="digits", out=tmp_path / "run", force=True, **SMALL)
-    assert not (tmp_path / "run" / "data.json").exists()
+    record = json.loads((tmp_path / "run" / "data.json").read_text())
+    assert record["sha256"] is None and record["path"] is None and record["dataset"] == "digits"
     assert vaelab.load(tmp_path / "run").config.data.dataset == "digits"

@@ -1,7 +1,9 @@
+import pytest
 import torch
 
 from vaelab.data.batches import Batches, make_splits
 from vaelab.data.config import DataConfig
+from vaelab.errors import ConfigError
 
 
 def test_splits_are_deterministic_and_disjoint(tiny_dataset):
@@ -53,3 +55,26 @@ def test_starting_mid_epoch_gives_the_same_batches(tiny_dataset):
     tail = list(batches.epoch(3, start=2))
     assert len(tail) == len(full) - 2
     assert all(torch.equal(a, b) for a, b in zip(full[2:], tail))
+
+
+def test_without_a_set_val_size_validation_holds_out_a_tenth_at_most_a_thousand(tiny_dataset):
+    from vaelab.data.batches import validation_size
+
+    auto = DataConfig()
+    assert [validation_size(auto, n) for n in (10, 256, 500, 9_999, 60_000)] == [1, 25, 50, 999, 1000]
+    assert make_splits(tiny_dataset, auto, seed=0).val.images.shape[0] == 25  # 256 images
+    assert validation_size(DataConfig(val_size=0), 3) == 0  # asked for: none, however small
+
+
+@pytest.mark.parametrize(
+    "config, available, says",
+    [
+        (DataConfig(), 9, "only 9 training images: too few to hold out a validation split"),
+        (DataConfig(val_size=300), 256, "data.val_size must be smaller than the 256 training images"),
+    ],
+)
+def test_a_split_that_cannot_be_made_is_one_clear_error(config, available, says):
+    from vaelab.data.batches import validation_size
+
+    with pytest.raises(ConfigError, match=says):
+        validation_size(config, available)

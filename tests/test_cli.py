@@ -114,9 +114,10 @@ def test_config_file_then_flags(tmp_path, trained_run):
     assert cfg["model"]["latent_dim"] == 2 and cfg["train"]["seed"] == 4
 
 
-def test_refuses_to_overwrite_a_run(trained_run, capsys):
-    assert main(["train", *SMALL, "--out", str(trained_run)]) == 1
-    assert "already holds a run" in capsys.readouterr().err
+def test_refuses_to_overwrite_a_run_of_other_settings(trained_run, capsys):
+    assert main(["train", *SMALL, "--latent-dim", "5", "--out", str(trained_run)]) == 1
+    assert "already holds a run with other settings: --latent-dim 4 (here 5)" in capsys.readouterr().err
+    assert main(["train", *SMALL, "--out", str(trained_run)]) == 0  # its own settings: finished, nothing to do
 
 
 @pytest.mark.parametrize(
@@ -182,3 +183,12 @@ def test_the_training_headline_names_the_elbo_when_the_loss_is_not_it(final, sai
     from vaelab.cli.commands import headline
 
     assert headline(final) == said
+
+
+def test_version_prints_the_package_version_and_exits_0(capsys):
+    from vaelab.version import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"vaelab {__version__}\n"

@@ -7,6 +7,8 @@ Protocol sizes are small (2,000 points) to keep the file fast; the thresholds le
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -202,6 +204,23 @@ def test_sap_protocol():
     assert sap(SMALL, duplicated, rng(), **sizes)["sap"] == 0.0
     factors = SMALL.sample_factors(100, rng())
     assert sap_from_codes(factors * 1.0, factors, factors * 1.0, factors)["sap"] > 0.15
+
+
+def test_sap_known_answers_on_a_balanced_grid_of_binary_factors():
+    # disentanglement_lib's discrete SAP: per factor, the test accuracy of the best one-latent linear SVM minus
+    # the second best's. On a balanced grid a latent that ignores a binary factor is right on exactly half the
+    # images whatever it predicts, so the perfect code scores 1 - 1/2 (not 1), a constant code 0, a code
+    # holding each factor twice 0 (its top two tie), and a code of the first factor alone 1/2 / 3.
+    grid = np.array(list(itertools.product([0, 1], repeat=3)) * 25)  # (200, 3): every combination 25 times
+    perfect = 4.0 * grid - 2.0  # any affine map of the factors, one latent each
+    known = {
+        "perfect": (perfect, 0.5),
+        "constant": (np.zeros_like(perfect), 0.0),
+        "twice": (np.hstack([perfect, perfect]), 0.0),
+        "first factor only": (perfect * [1, 0, 0], 0.5 / 3),
+    }
+    for name, (codes, answer) in known.items():
+        assert sap_from_codes(codes, grid, codes, grid)["sap"] == pytest.approx(answer, abs=1e-12), name
 
 
 # --- on images: dSprites at 32x32 with a hand-made encoder ----------------------------------------------

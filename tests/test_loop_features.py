@@ -51,9 +51,9 @@ def test_time_based_checkpoints_fall_inside_epochs(tmp_path, monkeypatch):
     saved = []
     real = trainer.save
 
-    def spy(run_dir, model, optimizer, pos, finished, auxiliary=None):
+    def spy(run_dir, model, optimizer, pos, finished, *parts):  # parts: the auxiliary network, the fp16 scaler
         saved.append(pos.batch)
-        real(run_dir, model, optimizer, pos, finished, auxiliary)
+        real(run_dir, model, optimizer, pos, finished, *parts)
 
     monkeypatch.setattr(trainer, "save", spy)
     train_run(_cfg(checkpoint_minutes=1e-6), tmp_path / "often", quiet=True)  # every step is past the deadline

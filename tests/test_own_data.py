@@ -162,3 +162,14 @@ def test_experiments_that_need_labels_say_so_and_the_others_run(tmp_path, capsys
     assert main(["experiment", "generation", *args]) == 0  # figures without labels: one colour, any pairs
     results = json.loads((out / "generation-plain" / "results.json").read_text())
     assert results["dataset"] == str(data) and (out / "generation-plain" / "latent-2d.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "npz"])
+def test_a_few_hundred_images_train_with_the_defaults_alone(tmp_path, capsys, kind):
+    data = write_images(tmp_path / "pets", n=150) if kind == "folder" else write_npz(tmp_path / "x.npz", n=300)
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", str(data), "--out", str(run)]) == 0  # no other setting
+    held = 27  # a tenth of the 270 training images the 10% test split leaves of 300
+    assert f"validation holds out {held} of the 270 training images" in capsys.readouterr().err
+    assert main(["evaluate", str(run), "--quiet"]) == 0
+    assert np.isfinite(json.loads(capsys.readouterr().out)["negative_elbo"])

@@ -3,11 +3,12 @@ the time left estimated from the finished runs' times; nothing with --quiet."""
 
 import io
 import sys
+import types
 
 import pytest
 
 from vaelab.cli import main
-from vaelab.progress import Progress, bar, duration
+from vaelab.progress import Progress, bar, duration, in_notebook
 
 
 class Terminal(io.StringIO):
@@ -69,3 +70,60 @@ def test_on_a_terminal_many_runs_advance_one_bar_instead_of_printing_lines(monke
         progress.finished("b", 10.0)
     assert "trained in" not in err.getvalue()
     assert any("sweep: 100%" in f and "2/2" in f for f in err.getvalue().split("\r"))
+
+
+@pytest.mark.parametrize("kernel, quiet, shows", [(True, False, True), (True, True, False), (False, False, False)])
+def test_in_a_notebook_kernel_a_bar_shows_instead_of_the_lines_unless_quiet(monkeypatch, kernel, quiet, shows):
+    err = io.StringIO()  # a kernel's stderr is no terminal
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr("vaelab.progress.in_notebook", lambda: kernel)
+    with Progress(total=2, quiet=quiet, desc="sweep") as progress:
+        progress.finished("a", 1.0)
+        progress.finished("b", 1.0)
+        assert progress.bar.disable != shows  # (closing a bar disables it)
+    assert ("sweep: 100%" in err.getvalue()) == shows
+    assert ("trained in" in err.getvalue()) == (not shows and not quiet)  # a bar or the lines, never both
+
+
+class Shell:  # stands in for ipykernel.zmqshell.ZMQInteractiveShell
+    pass
+
+
+class ColabShell(Shell):
+    pass
+
+
+@pytest.mark.parametrize("shell, expected", [(Shell, True), (ColabShell, True), (object, False), (None, False)])
+def test_a_notebook_is_a_kernel_whose_ipython_shell_is_ipykernels(monkeypatch, shell, expected):
+    zmqshell, ipython = types.ModuleType("ipykernel.zmqshell"), types.ModuleType("IPython")
+    zmqshell.ZMQInteractiveShell = Shell
+    ipython.get_ipython = lambda: shell and shell()  # object(): a terminal IPython's shell; None: plain Python
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", zmqshell)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    assert in_notebook() is expected
+
+
+def test_looking_for_a_notebook_never_imports_ipython(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", types.ModuleType("ipykernel.zmqshell"))
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert not in_notebook() and "IPython" not in sys.modules
+
+
+CELL = """import sys
+from vaelab.progress import Progress, in_notebook, on_terminal
+print(in_notebook(), on_terminal(), on_terminal(quiet=True), sys.stderr.isatty())
+with Progress(total=2, desc="sweep") as progress:
+    progress.finished("a", 1.0)
+    progress.finished("b", 1.0)"""
+
+
+def test_a_real_jupyter_kernel_shows_the_bar_and_no_lines():
+    nbformat, nbclient = pytest.importorskip("nbformat"), pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    text = {name: "".join(o.text for o in outputs if o.get("name") == name) for name in ("stdout", "stderr")}
+    assert text["stdout"] == "True True False False\n"
+    widget = any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert widget or "sweep: 100%" in text["stderr"]  # tqdm.notebook's widget, or without ipywidgets a text bar
+    assert "trained in" not in text["stderr"]

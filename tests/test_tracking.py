@@ -155,3 +155,66 @@ def test_a_missing_tracker_is_one_line_before_anything_trains(tmp_path, monkeypa
     assert "pip install 'vaelab[mlflow]'" in capsys.readouterr().err and not (tmp_path / "run").exists()
     with pytest.raises(SystemExit, match="2"):  # not a tracker: argparse's usage error
         main(["train", *ARGS, "--out", str(tmp_path / "run"), "--log", "wandb"])
+
+
+@pytest.fixture
+def mlflow_env(tmp_path, monkeypatch):
+    """An empty working folder and none of MLflow's settings: no MLFLOW_* variables, and no tracking URI left
+    by an earlier test's reader (mlflow.set_tracking_uri sets one process-wide)."""
+    need("mlflow")
+    from mlflow.tracking._tracking_service import utils
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(utils, "_tracking_uri", None)
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_ALLOW_FILE_STORE"):
+        monkeypatch.setenv(name, "")  # recorded, so that what vaelab sets is undone after the test
+        monkeypatch.delenv(name)
+    return tmp_path
+
+
+def test_mlflow_writes_where_its_environment_variables_say(mlflow_env, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "store")  # a folder, relative to where vaelab is started
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "from-env")
+    assert main(["train", *ARGS, "--epochs", "1", "--out", "run", "--quiet", "--log", "mlflow"]) == 0
+    uri = (mlflow_env / "store").as_uri()
+    [run] = mlflow_runs(uri, "from-env")  # MLflow's reader opens the folder store vaelab asked for
+    assert run.info.run_name == "run" and run.info.status == "FINISHED"
+    assert json.loads((mlflow_env / "run" / "mlflow.json").read_text())["uri"] == uri  # pinned, absolute
+    assert not (mlflow_env / "mlruns").exists() and not (mlflow_env / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    "given, env, name", [(None, "from-env", "from-env"), ("given", "from-env", "given"), (None, None, "vaelab")]
+)
+def test_the_experiment_is_the_one_given_else_mlflows_variable_else_vaelab(monkeypatch, given, env, name):
+    if env:
+        monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", env)
+    else:
+        monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    assert TrackingConfig(("mlflow",), mlflow_experiment=given).resolved().mlflow_experiment == name
+
+
+def test_a_uri_given_wins_over_mlflows_variable_and_a_folder_becomes_an_absolute_file_uri(mlflow_env, monkeypatch):
+    from vaelab.runs.tracking.sinks import pinned
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.example:5000")
+    assert pinned(TrackingConfig(("mlflow",))).mlflow_uri == "http://tracking.example:5000"
+    assert pinned(TrackingConfig(("mlflow",), "runs/mlruns")).mlflow_uri == (mlflow_env / "runs/mlruns").as_uri()
+    assert pinned(TrackingConfig(("mlflow",), "databricks")).mlflow_uri == "databricks"  # a scheme, not a folder
+
+
+def test_without_a_uri_or_variable_mlflow_uses_its_own_default_store(mlflow_env, capsys):
+    import importlib.util
+
+    code = main(["train", *ARGS, "--epochs", "1", "--out", "run", "--quiet", "--log", "mlflow"])
+    if importlib.util.find_spec("sqlalchemy") is None:  # mlflow-skinny: MLflow 3's default sqlite store cannot open
+        err = capsys.readouterr().err.strip()
+        assert code == 1 and len(err.splitlines()) == 1 and not (mlflow_env / "run").exists()
+        assert "pip install mlflow" in err and "--mlflow-uri" in err and "MLFLOW_TRACKING_URI" in err
+    else:  # sqlalchemy present (vaelab's mlflow extra): MLflow's default database in the working folder
+        import mlflow
+
+        assert code == 0 and (mlflow_env / "mlflow.db").exists()
+        assert mlflow.get_tracking_uri().startswith("sqlite:")  # the runs in the database, not a folder store
+        [run] = mlflow_runs(mlflow.get_tracking_uri())
+        assert run.info.run_name == "run"

@@ -1,17 +1,26 @@
 """vaelab: autoencoders and variational autoencoders, a toolkit and a runnable tutorial.
 
-From Python (see `vaelab.api`):
+From Python (see `vaelab.api` and `vaelab.api_pool`):
 
     import vaelab
     run = vaelab.train(dataset="mnist", latent_dim=20, epochs=5, out="runs/vae")
     run = vaelab.load("runs/vae")
+    summary = vaelab.sweep("sweep.yaml", out="sweeps/beta")    # and vaelab.experiment, vaelab.run_tutorial
 """
+
+from typing import TYPE_CHECKING
 
 from vaelab.version import __version__
 
-__all__ = ["Run", "__version__", "experiment", "load", "resume", "train"]
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports each name on first use
+    from vaelab.api import load, resume, train
+    from vaelab.api_pool import experiment, run_tutorial, sweep
+    from vaelab.run import Run
+    from vaelab.runs.callbacks import Callback
 
-_API = ("train", "load", "resume", "experiment")
+__all__ = ["Callback", "Run", "__version__", "experiment", "load", "resume", "run_tutorial", "sweep", "train"]
+
+_API = ("train", "load", "resume", "experiment", "sweep", "run_tutorial")  # vaelab.tutorial is the package
 
 
 def __getattr__(name: str):
@@ -24,4 +33,8 @@ def __getattr__(name: str):
         from vaelab.run import Run
 
         return Run
+    if name == "Callback":
+        from vaelab.runs.callbacks import Callback
+
+        return Callback
     raise AttributeError(f"module 'vaelab' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""vaelab from Python: train, load and resume runs, and run the tutorial's experiments.
+"""vaelab from Python: train, load and resume runs (sweeps, the tutorial and its experiments: api_pool.py).
 
     import vaelab
     run = vaelab.train(dataset="mnist", model="vae", latent_dim=20, epochs=5, out="runs/vae")
@@ -17,21 +17,28 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from vaelab.api_pool import experiment, run_tutorial, sweep  # noqa: F401 - vaelab.api.experiment, as before
 from vaelab.config import from_dict, load_file
 from vaelab.data import ImageDataset, load_data
 from vaelab.data.arrays import IN_MEMORY, digest, from_memory
 from vaelab.errors import ConfigError
 from vaelab.run import Run
 from vaelab.runs.build import OwnParts
+from vaelab.runs.callbacks import Callback, callback_hook
 from vaelab.runs.folder import load_config
+from vaelab.runs.hooks import EpochHook, chain_hooks
 from vaelab.runs.load import load_run
+from vaelab.runs.tracking.config import TrackingConfig, tracking_for
+from vaelab.runs.tracking.hook import tracking_hook
 from vaelab.runs.train import train_run
 from vaelab.training.config import RunConfig, with_settings
+from vaelab.training.early_stop import load_best_weights
 from vaelab.training.sigint import Interrupted
 
 Config = RunConfig | dict | str | Path | None
@@ -78,14 +85,23 @@ def train(
     decoder: torch.nn.Module | None = None,
     force: bool = False,
     quiet: bool = False,
+    log: str | Sequence[str] | TrackingConfig = (),
+    callbacks: Sequence[Callback] = (),
     **settings: Any,
 ) -> Run:
-    """Train a model into the new run folder `out` and return it as a Run.
+    """Train a model into the run folder `out` and return it as a Run.
 
     `config` (optional): a RunConfig, a dict shaped like config.json, or a JSON/YAML file; `settings`
-    override it by name (`latent_dim=20`, `epochs=5`, `model="ae"`, `beta=4`, ...). Data and networks
-    are checked before anything is written; `force` overwrites a run already in `out`.
+    override it by name (`latent_dim=20`, `epochs=5`, `model="ae"`, `beta=4`, `early_stop=3`, ...). Data
+    and networks are checked before anything is written. A run of the same settings already in `out`
+    continues from its checkpoint, or is returned as it is once finished; a run of other settings is refused;
+    `force` trains afresh whatever `out` holds.
+    `log` streams the run to "tensorboard" and/or "mlflow" as `--log` does (MLflow where $MLFLOW_TRACKING_URI
+    says, or give `log=TrackingConfig(("mlflow",), URI, EXPERIMENT)` from vaelab.runs.tracking.config);
+    `callbacks` are your `vaelab.Callback`s, called after every
+    step and epoch in this process (see vaelab.runs.callbacks).
     """
+    hook = _hook(log, callbacks)  # a missing tracker: refused before training
     if isinstance(dataset, (str, Path)):
         settings["dataset"] = str(dataset)
     settings = _networks(settings, encoder, decoder)
@@ -97,14 +113,19 @@ def train(
     given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
     argv = ["python", "-c", f"vaelab.train(out={str(out)!r}, {given}{', dataset=...' if data else ''})"]
     with _resumable(out):
-        built = train_run(
-            cfg, out, own=OwnParts(data, encoder, decoder), argv=argv, quiet=quiet, existing=_existing(force)
-        )
+        own = OwnParts(data, encoder, decoder)
+        built = train_run(cfg, out, own=own, argv=argv, quiet=quiet, hook=hook, existing=_existing(force))
     return Run(built)
 
 
+def _hook(log, callbacks) -> EpochHook | None:
+    """The trackers `log` names, as `--log` opens them, then your callbacks."""
+    tracking = tracking_hook(tracking_for(log))
+    return chain_hooks(tracking, callback_hook(callbacks))
+
+
 def _existing(force: bool) -> str:
-    return "replace" if force else "refuse"
+    return "replace" if force else "reuse"  # an unfinished run of these settings continues, as on the CLI
 
 
 @contextlib.contextmanager
@@ -113,7 +134,7 @@ def _resumable(out: str | Path):
     try:
         yield
     except Interrupted as e:
-        raise Interrupted(f"{e}; vaelab.resume({str(out)!r}) continues it", e.run_dir) from None
+        raise Interrupted(f"{e}; vaelab.resume({str(out)!r}) continues it", e.run_dir, e.signum) from None
 
 
 def _own(cfg: RunConfig, dataset: Any, encoder, decoder) -> OwnParts:
@@ -133,12 +154,21 @@ def load(
     encoder: torch.nn.Module | None = None,
     decoder: torch.nn.Module | None = None,
     data_dir: str | None = None,
+    device: str | torch.device | None = None,
+    best: bool = False,
 ) -> Run:
-    """A trained run from its folder. Your own data on disk are found where the run recorded them and
-    checked against its digest; data passed in memory (or moved) must be given again as `dataset`, and your
-    own networks as `encoder` and `decoder` (fresh instances: the checkpoint restores their weights)."""
+    """A trained run from its folder, on `device` (default: the one it trained on if this machine has it, else
+    the best one here). The model loads without its data: they are read when first needed (`evaluate`,
+    `images`, resuming). Your own data on disk are then found where the run recorded them and checked against
+    its digest; data passed in memory (or moved) must be given again as `dataset`, and your own networks as
+    `encoder` and `decoder` (fresh instances: the checkpoint restores their weights). `best`: the weights
+    of the epoch with the lowest validation loss (RUN/best, kept by runs trained with `early_stop`) in place
+    of the last epoch's."""
     cfg = load_config(path)
-    return Run(load_run(path, data_dir, cfg, _own(cfg, dataset, encoder, decoder)))
+    built = load_run(path, data_dir, cfg, _own(cfg, dataset, encoder, decoder), device=device)
+    if best:
+        load_best_weights(path, built.model)
+    return Run(built)
 
 
 def resume(
@@ -148,50 +178,15 @@ def resume(
     encoder: torch.nn.Module | None = None,
     decoder: torch.nn.Module | None = None,
     quiet: bool = False,
+    log: str | Sequence[str] | TrackingConfig = (),
+    callbacks: Sequence[Callback] = (),
 ) -> Run:
     """Continue an interrupted run from its last checkpoint (`vaelab train --resume`; a run stopped before
-    its first checkpoint starts over); `dataset`, `encoder` and `decoder` as in `load`."""
+    its first checkpoint starts over; a finished one, stopped early or not, trains nothing more); `dataset`,
+    `encoder` and `decoder` as in `load`; `log` and `callbacks` as in `train`."""
     cfg = load_config(path)
+    hook = _hook(log, callbacks)
     with _resumable(path):
-        train_run(cfg, path, own=_own(cfg, dataset, encoder, decoder), quiet=quiet, existing="continue")
+        own = _own(cfg, dataset, encoder, decoder)
+        train_run(cfg, path, own=own, quiet=quiet, hook=hook, existing="continue")
     return load(path, dataset=dataset, encoder=encoder, decoder=decoder)
-
-
-def experiment(
-    name: str,
-    *,
-    out: str | Path = "tutorial-out",
-    profile: str = "quick",
-    seeds: int | None = None,
-    dataset: str = "mnist",
-    data_dir: str | None = None,
-    image_size: tuple[int, ...] = (),
-    first_seed: int = 0,
-    workers: int = 1,
-    force: bool = False,
-    quiet: bool = True,
-) -> dict:
-    """Run one of the tutorial's experiments (`vaelab experiment NAME`) and return its results.json as a
-    dict (with "folder", where its figures are). Runs already trained in OUT/runs are reused, so rerunning
-    recomputes the measures, tables, claims and figures from the same models."""
-    import json
-
-    from vaelab.tutorial.registry import EXPERIMENTS
-    from vaelab.tutorial.run import make_context, run_experiment
-
-    if name not in EXPERIMENTS:
-        raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    ctx = make_context(
-        out,
-        profile,
-        seeds,
-        dataset=dataset,
-        data_dir=data_dir,
-        quiet=quiet,
-        force=force,
-        first_seed=first_seed,
-        workers=workers,
-        image_size=tuple(image_size),
-    )
-    path = run_experiment(name, ctx)
-    return {**json.loads(Path(path).read_text()), "folder": str(Path(path).parent)}

@@ -43,10 +43,13 @@ def check_choice(where: str, value: Any, choices: typing.Iterable) -> None:
 
 
 def check_choices(cfg: Any, section: str) -> None:
-    """Refuse a field of `cfg` whose value is not among its `option(choices=...)`, named `section.field`."""
+    """Refuse a field of `cfg` whose value is not among its `option(choices=...)`, named `section.field` (a
+    tuple field: each of its items)."""
     for f in dataclasses.fields(cfg):
         if f.metadata.get("choices"):
-            check_choice(f"{section}.{f.name}", getattr(cfg, f.name), f.metadata["choices"])
+            value = getattr(cfg, f.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                check_choice(f"{section}.{f.name}", item, f.metadata["choices"])
 
 
 def check_range(

@@ -1,4 +1,5 @@
-"""Progress a person can read: one tqdm line on stderr with a count and an ETA, only on a terminal.
+"""Progress a person can read: one tqdm line on stderr with a count and an ETA, only on a terminal (or in a
+Jupyter notebook, where tqdm.auto makes it a widget).
 
 Redirected to a file or a pipe (a log, a test, a worker process), stderr gets no bar: a bar's carriage
 returns make a log unreadable, and the callers print their own one-line summaries there instead.
@@ -18,8 +19,18 @@ from tqdm.auto import tqdm
 
 
 def on_terminal(quiet: bool = False) -> bool:
-    """True when a bar should show: not asked to be quiet, and stderr is a terminal."""
-    return not quiet and sys.stderr.isatty()
+    """True when a bar should show: not asked to be quiet, and stderr is a terminal or a notebook's output."""
+    return not quiet and (sys.stderr.isatty() or in_notebook())
+
+
+def in_notebook() -> bool:
+    """True in a Jupyter kernel: IPython's shell is ipykernel's ZMQInteractiveShell (or a subclass, as Colab's).
+    There stderr is no terminal, yet tqdm.auto draws a widget (without ipywidgets, a text bar that Jupyter
+    redraws in place). Only looks at modules the kernel already imported: never imports IPython itself."""
+    zmqshell, ipython = sys.modules.get("ipykernel.zmqshell"), sys.modules.get("IPython")
+    if zmqshell is None or ipython is None:
+        return False
+    return isinstance(ipython.get_ipython(), zmqshell.ZMQInteractiveShell)
 
 
 def bar(iterable=None, *, quiet: bool = False, **kwargs) -> tqdm:

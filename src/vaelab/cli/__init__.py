@@ -27,6 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     except VaelabError as e:
         print(f"vaelab: error: {flag_words(str(e))}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("vaelab: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C outside training, or a second stop signal (training.sigint.StopNow)
+        print(f"vaelab: interrupted{f' by {e}' if str(e) else ''}", file=sys.stderr)
+        return getattr(e, "exit_code", 130)

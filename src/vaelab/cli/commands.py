@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from vaelab.cli.flags import config_from_args, flag_words, ray_config, tracking_config
 from vaelab.data import dataset_status
 from vaelab.errors import ConfigError
+from vaelab.markdown import markdown_table
 
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
@@ -16,13 +18,13 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.training.history import read_metrics
     from vaelab.training.sigint import Interrupted
 
-    distributed.init_from_env()  # under torchrun: join the process group; otherwise nothing
+    distributed.init_from_env(_train_device(args))  # under torchrun: join the process group; otherwise nothing
     try:
         run_dir = _train_or_resume(args, argv)
     except Interrupted as e:
         distributed.shutdown(wait=False)
-        hint = f"; resume with: vaelab train --resume {e.run_dir}" if e.run_dir is not None else ""
-        raise Interrupted(f"{e}{hint}", e.run_dir) from None
+        hint = f"; resume with: vaelab train --resume {e.run_dir} (or the same command)" if e.run_dir else ""
+        raise Interrupted(f"{e}{hint}", e.run_dir, e.signum) from None
     except BaseException:
         distributed.shutdown(wait=False)
         raise
@@ -67,9 +69,17 @@ def _train_or_resume(args: argparse.Namespace, argv: list[str]) -> str:
         return args.resume
     if not args.out:
         raise ConfigError("vaelab train needs --out RUN (a new run folder), or --resume RUN to continue one")
-    existing = "replace" if args.force else "refuse"
+    existing = "replace" if args.force else "reuse"  # an unfinished run of these settings continues
     train_run(config_from_args(args), args.out, argv=["vaelab", *argv], quiet=args.quiet, hook=hook, existing=existing)
     return args.out
+
+
+def _train_device(args: argparse.Namespace) -> str:
+    """train.device of the run `vaelab train` trains (--resume: the run's own; else --config and the flags'):
+    under torchrun it chooses the process group's backend, gloo for cpu, NCCL for a GPU."""
+    from vaelab.runs.folder import load_config
+
+    return (load_config(args.resume) if args.resume else config_from_args(args)).train.device
 
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
@@ -78,6 +88,7 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     result = evaluate_run(
         args.run,
         data_dir=args.data_dir,
+        device=args.device,
         split=args.split,
         seed=args.seed,
         nll_samples=args.nll_samples,
@@ -85,6 +96,8 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
         latent=args.latent,
         probes=args.probes,
         samples=args.sample_quality,
+        disentanglement=args.disentanglement,
+        disentanglement_protocol=args.disentanglement_protocol,
     )
     print(json.dumps(result, indent=2))
     return 0
@@ -96,7 +109,8 @@ def cmd_sample(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.viz.grid import save_grid
 
     out = args.out or f"{args.run}/samples-seed{args.seed}.png"
-    save_grid(out, prior_samples(load_run(args.run, args.data_dir), args.num, args.seed), nrow=args.nrow)
+    built = load_run(args.run, args.data_dir, device=args.device)
+    save_grid(out, prior_samples(built, args.num, args.seed), nrow=args.nrow)
     print(f"wrote {args.num} samples from the prior to {out}")
     return 0
 
@@ -107,9 +121,19 @@ def cmd_reconstruct(args: argparse.Namespace, argv: list[str]) -> int:
     from vaelab.viz.grid import save_grid
 
     out = args.out or f"{args.run}/reconstructions-{args.split}.png"
-    rows = reconstruction_rows(load_run(args.run, args.data_dir), args.num, args.split, args.seed)
+    built = load_run(args.run, args.data_dir, device=args.device)
+    rows = reconstruction_rows(built, args.num, args.split, args.seed)
     save_grid(out, rows, nrow=args.num)
     print(f"wrote {args.num} {args.split} images (top) and their reconstructions (below) to {out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
+    from vaelab.runs.export import export_run
+    from vaelab.runs.load import load_run
+
+    out = export_run(load_run(args.run, args.data_dir, device="cpu"), args.out, force=args.force)
+    print(f"wrote {out}: config.json, model.safetensors, data.json, vaelab.json, README.md")
     return 0
 
 
@@ -169,20 +193,46 @@ def cmd_experiment(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
-    from vaelab.parallel.sweep import run_sweep, summary_table
+    from vaelab.parallel.sweep import grid_listing, run_sweep, summarize_sweep, summary_table
 
-    summary = run_sweep(
-        args.file,
-        args.out,
-        workers=args.workers,
-        force=args.force,
-        quiet=args.quiet,
-        ray=ray_config(args),
-        tracking=tracking_config(args),
-    )
+    if args.list:
+        rows = grid_listing(args.file, args.out)
+        print(markdown_table(["index", "run", "config"], [[r["index"], r["run"], r["config"]] for r in rows]))
+        return 0
+    if args.summarize:
+        summary = summarize_sweep(args.file, args.out)
+    else:
+        only = None if args.only is None else array_index(args.only)
+        summary = run_sweep(
+            args.file,
+            args.out,
+            workers=args.workers,
+            force=args.force,
+            quiet=args.quiet,
+            ray=ray_config(args),
+            tracking=tracking_config(args),
+            only=only,
+        )
+        if only is not None:
+            print(f"sweep: point {only} ({summary['run']}) in {Path(args.out) / 'runs' / summary['run']}")
+            return 0
     print(summary_table(summary))
+    if summary["unfinished"]:
+        print(f"not finished yet: {', '.join(summary['unfinished'])}")
     print(f"summary: {Path(args.out) / 'summary.json'}")
     return 0
+
+
+def array_index(value: str) -> int:
+    """--only INDEX, or --only alone: the array job's index from $SLURM_ARRAY_TASK_ID."""
+    if value == "SLURM_ARRAY_TASK_ID":
+        value = os.environ.get("SLURM_ARRAY_TASK_ID", "")
+        if not value:
+            raise ConfigError("--only without INDEX reads $SLURM_ARRAY_TASK_ID, which is not set; give --only INDEX")
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"--only takes a grid point's index, a whole number (got {value!r})") from None
 
 
 COMMANDS = {
@@ -190,6 +240,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "sample": cmd_sample,
     "reconstruct": cmd_reconstruct,
+    "export": cmd_export,
     "datasets": cmd_datasets,
     "tutorial": cmd_tutorial,
     "experiment": cmd_experiment,

@@ -15,8 +15,9 @@ import typing
 
 from vaelab.config import from_dict, load_file
 from vaelab.errors import ConfigError
+from vaelab.parallel.pool import BACKENDS
 from vaelab.parallel.ray_backend import RayConfig
-from vaelab.runs.tracking.config import TRACKERS, TrackingConfig
+from vaelab.runs.tracking.config import TRACKERS, TrackingConfig, tracking_for
 from vaelab.training.config import RunConfig
 
 SECTIONS = {f.name: f.type for f in dataclasses.fields(RunConfig)}
@@ -30,6 +31,8 @@ OTHER_FLAGS = {
     "tracking.mlflow_uri": "--mlflow-uri",
     "`out`": "--out",
     "`force`": "--force",
+    "`disentanglement`": "--disentanglement",
+    "`disentanglement_protocol`": "--disentanglement-protocol",
 }
 
 
@@ -114,12 +117,22 @@ def add_common(parser: argparse.ArgumentParser, data_dir: bool = True, seed: boo
         parser.add_argument("--seed", type=int, default=0, help="random seed for the noise this command draws")
 
 
+def add_device(parser: argparse.ArgumentParser) -> None:
+    """--device for commands that load a trained run."""
+    parser.add_argument(
+        "--device",
+        default=None,
+        help="where the model runs: cpu, cuda, cuda:1, mps or auto (default: the device it trained on if this "
+        "machine has it, else the best one here)",
+    )
+
+
 def add_backend_flags(parser: argparse.ArgumentParser) -> None:
     """--backend local|ray and where and with what each run trains on Ray."""
     group = parser.add_argument_group("where runs train")
     group.add_argument(
         "--backend",
-        choices=["local", "ray"],
+        choices=BACKENDS,
         default="local",
         help="local: --workers processes on this machine (default); ray: one Ray task per run "
         "(pip install 'vaelab[ray]')",
@@ -160,11 +173,20 @@ def add_tracking_flags(parser: argparse.ArgumentParser) -> None:
         help="stream per-epoch metrics, the config and image grids to tensorboard (RUN/tensorboard) or mlflow; "
         "repeatable (pip install 'vaelab[tensorboard]' / 'vaelab[mlflow]')",
     )
-    group.add_argument("--mlflow-uri", default="mlruns", help="MLflow folder or server URI (default: ./mlruns)")
-    group.add_argument("--mlflow-experiment", default="vaelab", help="MLflow experiment name (default: vaelab)")
+    group.add_argument(
+        "--mlflow-uri",
+        default=None,
+        metavar="URI",
+        help="where MLflow writes: a tracking server's or database's URI, or a folder (a file store); "
+        "default: $MLFLOW_TRACKING_URI, else MLflow's own default",
+    )
+    group.add_argument(
+        "--mlflow-experiment",
+        default=None,
+        metavar="NAME",
+        help="MLflow experiment name (default: $MLFLOW_EXPERIMENT_NAME, else vaelab)",
+    )
 
 
 def tracking_config(args: argparse.Namespace) -> TrackingConfig | None:
-    if not args.log:
-        return None
-    return TrackingConfig(tuple(dict.fromkeys(args.log)), args.mlflow_uri, args.mlflow_experiment)
+    return tracking_for(args.log, args.mlflow_uri, args.mlflow_experiment)

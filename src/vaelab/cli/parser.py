@@ -5,14 +5,24 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from vaelab.cli.flags import Parser, add_backend_flags, add_common, add_config_flags, add_tracking_flags
+from vaelab.cli.flags import (
+    Parser,
+    add_backend_flags,
+    add_common,
+    add_config_flags,
+    add_device,
+    add_tracking_flags,
+)
+from vaelab.evaluation.protocols import REPORT_PROTOCOLS
 from vaelab.parallel.pool import DEFAULT_WORKERS
+from vaelab.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="vaelab", description="Autoencoders and variational autoencoders: train, evaluate, learn.")
+    parser.add_argument("--version", action="version", version=f"vaelab {__version__}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for add in (_train, _evaluate, _sample, _reconstruct, _datasets, _tutorial, _experiment, _sweep):
+    for add in (_train, _evaluate, _sample, _reconstruct, _export, _datasets, _tutorial, _experiment, _sweep):
         add(subs)
     return parser
 
@@ -31,10 +41,10 @@ def _train(subs) -> None:
         vaelab train --dataset my_images/ --image-size 32 --arch conv --out runs/mine   # a folder of images
         vaelab train --dataset faces.npz --out runs/faces                              # x (and y) in a .npz""",
     )
-    p.add_argument("--out", help="run folder to create")
+    p.add_argument("--out", help="run folder to create (holding an unfinished run of these settings: continue it)")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
     p.add_argument("--config", help="JSON or YAML file of settings (flags given override it)")
-    p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    p.add_argument("--force", action="store_true", help="train afresh, overwriting whatever run --out holds")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     add_tracking_flags(p)
     add_config_flags(p)
@@ -47,7 +57,8 @@ def _evaluate(subs) -> None:
         "print a trained run's test metrics as JSON (negative ELBO in nats per image)",
         """
         vaelab evaluate runs/vae
-        vaelab evaluate runs/vae --split val --data-dir ~/datasets""",
+        vaelab evaluate runs/vae --split val --data-dir ~/datasets
+        vaelab evaluate runs/dsprites --disentanglement --disentanglement-protocol quick""",
     )
     p.add_argument("run", help="run folder written by vaelab train")
     p.add_argument("--split", choices=["test", "val"], default="test", help="which split (default: test)")
@@ -72,6 +83,19 @@ def _evaluate(subs) -> None:
         action="store_true",
         help="Frechet distance, confidence and sharpness of prior samples (trains a small classifier once)",
     )
+    p.add_argument(
+        "--disentanglement",
+        action="store_true",
+        help="on factor data (dsprites, a .npz with factors): MIG, FactorVAE, DCI, SAP and beta-VAE scores",
+    )
+    p.add_argument(
+        "--disentanglement-protocol",
+        choices=REPORT_PROTOCOLS,
+        default=None,
+        help="the sizes of the --disentanglement metrics (default: full, disentanglement_lib's; quick and tiny "
+        "for fast checks)",
+    )
+    add_device(p)
     add_common(p, seed=True)
 
 
@@ -87,6 +111,7 @@ def _sample(subs) -> None:
     p.add_argument("--num", type=positive_int, default=64, help="how many samples (default: 64)")
     p.add_argument("--nrow", type=positive_int, default=8, help="images per row (default: 8)")
     p.add_argument("--out", help="PNG to write (default: RUN/samples-seedS.png)")
+    add_device(p)
     add_common(p, seed=True)
 
 
@@ -102,7 +127,23 @@ def _reconstruct(subs) -> None:
     p.add_argument("--num", type=positive_int, default=16, help="how many images (default: 16)")
     p.add_argument("--split", choices=["test", "val", "train"], default="test", help="which split (default: test)")
     p.add_argument("--out", help="PNG to write (default: RUN/reconstructions-SPLIT.png)")
+    add_device(p)
     add_common(p, seed=True)
+
+
+def _export(subs) -> None:
+    p = _sub(
+        subs,
+        "export",
+        "write a trained run as a plain model folder (config.json, model.safetensors, a README.md model card)",
+        """
+        vaelab export runs/vae models/vae
+        huggingface-cli upload NAME models/vae      # the Hub's own tools read the folder unchanged""",
+    )
+    p.add_argument("run", help="run folder written by vaelab train")
+    p.add_argument("out", help="the model folder to write (must be empty, or --force)")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty OUT")
+    add_common(p)
 
 
 def _datasets(subs) -> None:
@@ -176,7 +217,10 @@ def _sweep(subs) -> None:
         """
         vaelab sweep beta.yaml --out sweeps/beta --workers 2
         vaelab sweep beta.yaml --out /shared/sweeps/beta --backend ray --address auto --cpus-per-run 2
-        vaelab sweep beta.yaml --out sweeps/beta --log tensorboard --log mlflow""",
+        vaelab sweep beta.yaml --out sweeps/beta --log tensorboard --log mlflow
+        vaelab sweep beta.yaml --out sweeps/beta --list          # then, in each array job:
+        vaelab sweep beta.yaml --out sweeps/beta --only          # the point $SLURM_ARRAY_TASK_ID
+        vaelab sweep beta.yaml --out sweeps/beta --summarize     # once they have finished""",
     )
     p.add_argument("file", help="sweep file: base (config sections), grid (SECTION.FIELD: [values]), workers")
     p.add_argument("--out", default="sweep-out", help="folder; runs go to OUT/runs/NAME (default: sweep-out)")
@@ -188,6 +232,20 @@ def _sweep(subs) -> None:
     )
     p.add_argument("--force", action="store_true", help="retrain runs that already finished")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    array = p.add_argument_group("array jobs: one grid point per job").add_mutually_exclusive_group()
+    array.add_argument(
+        "--list", action="store_true", help="print the grid (index, run, config file) and write OUT/configs/"
+    )
+    array.add_argument(
+        "--only",
+        nargs="?",
+        const="SLURM_ARRAY_TASK_ID",
+        metavar="INDEX",
+        help="train grid point INDEX alone into the sweep's layout (--only without INDEX: $SLURM_ARRAY_TASK_ID)",
+    )
+    array.add_argument(
+        "--summarize", action="store_true", help="evaluate the finished points and write OUT/summary.json"
+    )
     add_backend_flags(p)
     add_tracking_flags(p)
 

@@ -4,7 +4,8 @@ Every form ends as one in-memory `ImageDataset` of uint8 images (float images in
 256 levels of uint8), with a test set held out by a fixed seed (the same images for every run on the same
 data, as the built-in sets have their fixed test sets) and a sha256 digest of the whole set that the run
 folder records. Accepted image layouts: (N, H, W), (N, H, W, C) and (N, C, H, W) with C = 1 or 3. Labels
-`y` are optional: integers or strings, one per image. Bad input gets one line naming where it came from.
+`y` are optional: integers or strings, one per image; so are factor labels `factors` (N, K) in a .npz, for the
+disentanglement metrics (vaelab.data.factor_labels). Bad input gets one line naming where it came from.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch
 
 from vaelab.data.batches import seeded_generator
 from vaelab.data.dataset import ImageDataset
+from vaelab.data.factor_labels import FACTOR_ARRAYS, ImageFactors, image_factors
 from vaelab.errors import DataError
 
 OWN_TEST_SEED = 4242  # the held-out test set of your own data: one draw, whatever the run's seed
@@ -80,9 +82,16 @@ def digest(images: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...])
 
 
 def own_dataset(
-    name: str, source: str, images: torch.Tensor, labels: torch.Tensor | None, classes: tuple[str, ...], test_fraction
+    name: str,
+    source: str,
+    images: torch.Tensor,
+    labels: torch.Tensor | None,
+    classes: tuple[str, ...],
+    test_fraction,
+    factors: ImageFactors | None = None,
 ) -> ImageDataset:
-    """Split uint8 images (and labels, or none) into training and test sets by the fixed seed."""
+    """Split uint8 images (and labels, or none) into training and test sets by the fixed seed; `factors`, if
+    given, label the images for the disentanglement metrics (training reads the images all the same)."""
     n = images.shape[0]
     if labels is None:
         labels, classes = torch.full((n,), -1, dtype=torch.int64), ()
@@ -99,12 +108,16 @@ def own_dataset(
         labels[test],
         classes,
         source,
+        factors=factors,
         digest=digest(images, labels, classes),
+        factors_label_images=factors is not None,
     )
 
 
 def load_array_file(path: Path, test_fraction: float) -> ImageDataset:
-    """A .npy of images, or a .npz with images `x` and optional labels `y`."""
+    """A .npy of images, or a .npz with images `x`, optional labels `y` and optional factor labels `factors`
+    (and `factor_names`; see vaelab.data.factor_labels)."""
+    extra = {}
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.ndarray):  # a .npy: images only
@@ -115,11 +128,13 @@ def load_array_file(path: Path, test_fraction: float) -> ImageDataset:
                     found = ", ".join(data.files) or "nothing"
                     raise DataError(f"{path} has no array x (it holds {found}); save np.savez(FILE, x=..., y=...)")
                 x, y = data["x"], data["y"] if "y" in data.files else None
+                extra = {k: data[k] for k in FACTOR_ARRAYS if k in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise DataError(f"cannot read {path}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     images = to_uint8_images(x, str(path))
     labels, classes = (None, ()) if y is None else to_labels(y, len(images), str(path))
-    return own_dataset(path.stem, str(path), images, labels, classes, test_fraction)
+    factors = image_factors(images, extra, str(path))
+    return own_dataset(path.stem, str(path), images, labels, classes, test_fraction, factors)
 
 
 def from_memory(data, test_fraction: float) -> ImageDataset:

@@ -53,17 +53,36 @@ class Splits:
     test: Split
 
 
+# Without a set data.val_size, validation holds out VAL_FRACTION of the training images, at most VAL_MAX
+VAL_FRACTION, VAL_MAX = 0.1, 1000
+MIN_TO_SPLIT = 10  # fewer training images than this cannot give a validation split by the fraction
+
+
+def validation_size(cfg: DataConfig, available: int) -> int:
+    """How many of `available` training images validation holds out: data.val_size when set, else 10% of
+    them, at most 1,000 (MNIST's 60,000 hold out 1,000; 500 images hold out 50)."""
+    if cfg.val_size is not None:
+        if cfg.val_size >= available:
+            raise ConfigError(
+                f"data.val_size must be smaller than the {available} training images available (got {cfg.val_size})"
+            )
+        return cfg.val_size
+    if available < MIN_TO_SPLIT:
+        raise ConfigError(
+            f"only {available} training images: too few to hold out a validation split; "
+            f"give at least {MIN_TO_SPLIT}, or set data.val_size 0 to train without validation"
+        )
+    return min(VAL_MAX, int(available * VAL_FRACTION))
+
+
 def make_splits(ds: ImageDataset, cfg: DataConfig, seed: int) -> Splits:
     """Deterministic train / validation / test splits: validation is drawn from the training set by `seed`."""
     n = ds.train_images.shape[0]
     order = torch.randperm(n, generator=seeded_generator(seed, SPLIT_STREAM))
     if cfg.subset:
         order = order[: cfg.subset]
-    if cfg.val_size >= len(order):
-        raise ConfigError(
-            f"data.val_size must be smaller than the {len(order)} training images available (got {cfg.val_size})"
-        )
-    val_idx, train_idx = order[: cfg.val_size].sort().values, order[cfg.val_size :].sort().values
+    val_size = validation_size(cfg, len(order))
+    val_idx, train_idx = order[:val_size].sort().values, order[val_size:].sort().values
     return Splits(
         train=Split(ds.train_images[train_idx], ds.train_labels[train_idx]),
         val=Split(ds.train_images[val_idx], ds.train_labels[val_idx]),

@@ -22,7 +22,10 @@ class DataConfig:
         "or one fixed Bernoulli sample (static)",
         choices=INPUT_MODES,
     )
-    val_size: int = option(1000, "training images held out for per-epoch validation (0: none)")
+    val_size: int | None = option(
+        None,
+        "training images held out for per-epoch validation (default: a tenth of them, at most 1,000; 0: none)",
+    )
     subset: int = option(
         0, "use only the first N training images (0: all); on dSprites: images drawn per epoch (0: 737,280)"
     )
@@ -39,5 +42,6 @@ class DataConfig:
         for size in self.image_size:
             check_range("data.image_size (each)", size, 1, 4096)
         check_range("data.test_fraction", self.test_fraction, 0, 1, low_open=True, high_open=True)
-        check_range("data.val_size", self.val_size, 0)
+        if self.val_size is not None:
+            check_range("data.val_size", self.val_size, 0)
         check_range("data.subset", self.subset, 0)

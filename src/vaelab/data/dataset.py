@@ -23,8 +23,15 @@ class ImageDataset:
     test_labels: torch.Tensor  # (N_test,) int64
     classes: tuple[str, ...]
     source: str  # where the files were found, for logs and `vaelab datasets`
-    factors: object | None = None  # a FactorDataset (dSprites): training batches are rendered from it
+    factors: object | None = None  # a FactorDataset: the known factors (dSprites; a .npz's `factors`)
     digest: str = ""  # your own data: sha256 of the images and labels, recorded in the run folder
+    factors_label_images: bool = False  # True: `factors` only label the stored images (a .npz), which training reads
+
+    @property
+    def rendered(self) -> bool:
+        """True when training batches are rendered afresh from `factors` (procedural dSprites); False when
+        training reads the stored images, with factor labels (a .npz's `factors`) or without."""
+        return self.factors is not None and not self.factors_label_images
 
     @property
     def labelled(self) -> bool:

@@ -20,6 +20,8 @@ curve, rescaled into the unit box). The look follows the original, not its exact
 centre moves over pixels ~10..54 of 64 as pos goes 0..1, and the square at scale 1 is ~14 px (0.22 of the
 width). posY = 0 is the top row; orientation turns the sprite counter-clockwise as displayed.
 `resolution=32` renders directly on a 32x32 grid (same geometry, coarser pixels) for CPU work.
+`render(factors, device)` draws the same pixels on that device (a GPU, its training batches): the numbers
+of each sprite are computed in numpy as on the CPU, each pixel's by exactly rounded operations in torch.
 
 With `path=` pointing to DeepMind's `dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz`, observations are
 looked up in the original images instead; they are kept bit-packed in memory (377 MB, read in chunks).
@@ -110,37 +112,58 @@ class DSprites(FactorGrid):
         images = np.unpackbits(bits, axis=-1)  # (n, 64, 8) -> (n, 64, 64)
         return torch.from_numpy(images).unsqueeze(1).float()
 
-    def render(self, factors: np.ndarray) -> torch.Tensor:
+    def observations_on(self, factors: np.ndarray, device: str | torch.device) -> torch.Tensor:
+        """`sample_observations_from_factors` on `device`: rendered there, or read from the original file."""
+        if self._packed is None:
+            return self.render(factors, device)
+        return self.sample_observations_from_factors(factors).to(device)
+
+    def render(self, factors: np.ndarray, device: str | torch.device | None = None) -> torch.Tensor:
         """Draw the procedural images of (n, 5) factor indices: (n, 1, R, R) float32 in {0, 1}.
 
         Only a window of side `self.window` around each sprite is evaluated (~1/8 of the image), then
         written into the blank canvas. numpy, single-threaded: a batch of 256 at 64x64 takes ~2 ms and
-        does not compete with torch's threads for the cores.
+        does not compete with torch's threads for the cores. With `device`, computed there by torch.
         """
         values = self.factor_values(factors).astype(np.float32)
         n, r, w = len(values), self.resolution, self.window
         centre = CENTRE_FIRST + values[:, 3:5] * (CENTRE_LAST - CENTRE_FIRST)  # (n, 2): x, y
         origin = np.clip(np.floor(centre * r - w / 2), 0, r - w).astype(np.int64)  # (n, 2): first column, row
-        out = np.zeros((n, r, r), dtype=np.float32)
         rows = (origin[:, 1, None] + np.arange(w))[:, :, None]  # (n, w, 1)
         cols = (origin[:, 0, None] + np.arange(w))[:, None, :]  # (n, 1, w)
-        out[np.arange(n)[:, None, None], rows, cols] = self.draw_windows(values, origin, w)
-        return torch.from_numpy(out).unsqueeze(1)  # (n, R, R) -> (n, 1, R, R)
+        where = (np.arange(n)[:, None, None], rows, cols)
+        if device is None:
+            out = np.zeros((n, r, r), dtype=np.float32)
+            out[where] = self.draw_windows(values, origin, w)
+            return torch.from_numpy(out).unsqueeze(1)  # (n, R, R) -> (n, 1, R, R)
+        canvas = torch.zeros((n, r, r), dtype=torch.float32, device=device)
+        canvas[tuple(torch.from_numpy(i).to(device) for i in where)] = self.draw_windows(values, origin, w, device)
+        return canvas.unsqueeze(1)
 
-    def draw_windows(self, values: np.ndarray, origin: np.ndarray, w: int) -> np.ndarray:
-        """The (n, w, w) pixels from top-left pixel `origin` (n, 2: column, row), for factor values (n, 5).
+    def draw_windows(self, values: np.ndarray, origin: np.ndarray, w: int, device=None) -> np.ndarray | torch.Tensor:
+        """The (n, w, w) pixels from top-left pixel `origin` (n, 2: column, row), for factor values (n, 5);
+        with `device`, a float32 tensor computed there.
 
         `draw_windows(values, zeros, R)` draws the whole image (the tests compare it with `render`).
         """
-        out = np.zeros((len(values), w, w), dtype=np.float32)
+        frame = self._sprite_frame(values, origin, w)  # numpy, per sprite and per row or column
+        if device is None:
+            out = np.zeros((len(values), w, w), dtype=np.float32)
+        else:
+            out = torch.zeros((len(values), w, w), dtype=torch.float32, device=device)
+            frame = tuple(torch.from_numpy(a).to(device) for a in frame)
         for shape_id, inside in enumerate(INSIDE_TESTS, start=1):
             rows = np.flatnonzero(values[:, 0] == shape_id)
             if len(rows):
-                out[rows] = inside(*self._sprite_frame(values[rows], origin[rows], w))
+                pick = rows if device is None else torch.from_numpy(rows).to(device)
+                pixels = inside(*_rotate(*(a[pick] for a in frame)))  # (B, w, w) bool
+                out[pick] = pixels if device is None else pixels.to(out.dtype)
         return out
 
-    def _sprite_frame(self, values: np.ndarray, origin: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-        """Pixel centres of each window in its sprite's frame: -> u, v, each (B, w, w)."""
+    def _sprite_frame(self, values: np.ndarray, origin: np.ndarray, w: int) -> tuple[np.ndarray, ...]:
+        """What places each window's pixel centres in its sprite's frame: cos and sin of the orientation
+        (B, 1, 1), and the offsets from the centre in sprite sizes along columns dx (B, 1, w) and rows dy
+        (B, w, 1); `_rotate` turns them into u, v (B, w, w)."""
         scale, angle = values[:, 1], values[:, 2]
         cx = CENTRE_FIRST + values[:, 3] * (CENTRE_LAST - CENTRE_FIRST)
         cy = CENTRE_FIRST + values[:, 4] * (CENTRE_LAST - CENTRE_FIRST)
@@ -151,22 +174,27 @@ class DSprites(FactorGrid):
         dx = (xs[:, None, :] - cx[:, None, None]) / size  # (B, 1, w): varies along columns
         dy = (cy[:, None, None] - ys[:, :, None]) / size  # (B, w, 1): up is positive
         cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
-        # q = R(-angle) (dx, dy): undo the sprite's counter-clockwise turn
-        u = cos * dx + sin * dy
-        v = cos * dy - sin * dx
-        return u, v
+        return cos, sin, dx, dy
 
 
-def _inside_square(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return np.maximum(np.abs(u), np.abs(v)) <= 1.0
+def _rotate(cos, sin, dx, dy):
+    """q = (u, v) = R(-angle) (dx, dy): undo the sprite's counter-clockwise turn; each (B, w, w). This and the
+    inside-tests take numpy arrays and torch tensors alike: the same exactly rounded operations in one order."""
+    u = cos * dx + sin * dy
+    v = cos * dy - sin * dx
+    return u, v
 
 
-def _inside_ellipse(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _inside_square(u, v):
+    return (abs(u) <= 1.0) & (abs(v) <= 1.0)  # max(|u|, |v|) <= 1
+
+
+def _inside_ellipse(u, v):
     v = v * (1.0 / ELLIPSE_RATIO)
     return u * u + v * v <= 1.0
 
 
-def _inside_heart(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _inside_heart(u, v):
     # (x^2 + y^2 - 1)^3 - x^2 y^3 <= 0, with (x, y) the unit box stretched onto the curve's extent
     x = u * HEART_SPAN
     y = v * HEART_SPAN + HEART_LIFT

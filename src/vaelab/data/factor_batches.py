@@ -1,7 +1,8 @@
 """Mini-batches drawn from a factor dataset, rendered batch by batch (never stored).
 
 Each batch is a fresh uniform sample of factor combinations, turned into images by the dataset's
-`sample_observations_from_factors` (dSprites renders them). The factors of batch i of epoch e depend
+`sample_observations_from_factors` (dSprites renders them; on a GPU it renders them there, the same pixels,
+with `observations_on`). The factors of batch i of epoch e depend
 only on (seed, e, i), so a resumed run draws the same batches. An "epoch" is `examples` draws; with
 dSprites the default is the size of the grid (737,280), one pass's worth of images.
 """
@@ -60,8 +61,15 @@ class FactorBatches:
         for i in range(start, len(self)):
             lo, hi, total = self.shard_bounds(i)
             f = self.factors(epoch, i)[lo:hi]
-            x = self.data.sample_observations_from_factors(f, np.random.default_rng([self.seed, epoch, i, 1]))
+            x = self.observations(f, np.random.default_rng([self.seed, epoch, i, 1]))
             yield x.to(self.device, torch.float32), torch.from_numpy(f).to(self.device), lo, total
+
+    def observations(self, factors: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+        """The images of `factors`: drawn on the training device when it is not the CPU and the dataset can
+        draw there (dSprites' `observations_on`), else drawn on the host (and copied by the caller)."""
+        if self.device.type != "cpu" and hasattr(self.data, "observations_on"):
+            return self.data.observations_on(factors, self.device)
+        return self.data.sample_observations_from_factors(factors, rng)
 
     def epoch(self, epoch: int = 0, start: int = 0) -> Iterator[torch.Tensor]:
         for x, _, _, _ in self.shards(epoch, start):

@@ -6,7 +6,8 @@ through `train_jobs`, and every worker trains its job as `vaelab.parallel.jobs` 
 Locally: on a small CPU, two processes with one thread each train two small models faster than one
 process with two threads trains them one after the other (the matrices of a 784-400-20 MLP at batch 128
 are too small to keep two threads busy; bench/sweep.py measured 1.56x). Each worker writes its own run
-folder; nothing is shared but the file system. With one worker, runs train in this process.
+folder; nothing is shared but the file system. With one worker, runs train in this process. On a machine
+with GPUs each worker trains on one of its own, round-robin (gpus.py).
 
 On Ray (`ray=RayConfig(...)`): each run is one Ray task (ray_backend.py), the same work a pool worker
 does, placed by Ray anywhere in the cluster.
@@ -25,20 +26,26 @@ import sys
 from pathlib import Path
 
 import torch
+from tqdm.auto import tqdm
 
 from vaelab.config import to_dict
-from vaelab.parallel.jobs import Job, runs_failed, train_job, train_job_or_failure
+from vaelab.parallel.gpus import gpu_line, pool_gpus, take_gpu, train_pinned
+from vaelab.parallel.jobs import Job, runs_failed, stopping_together, train_job, train_job_or_failure
 from vaelab.parallel.ray_backend import RayConfig, train_on_ray
 from vaelab.progress import Progress
 from vaelab.training.config import RunConfig
+from vaelab.training.sigint import follow
 
 # Two processes with one thread each trained a 6-run sweep 1.56x faster than one process with two threads
 # on the 2-core machine here (bench/sweep.py); more workers than cores never helps.
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+BACKENDS = ("local", "ray")  # where runs train: worker processes here, or tasks on a Ray cluster
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, gpus: tuple[str, ...] = (), counter=None, stop=None) -> None:
     torch.set_num_threads(threads)
+    take_gpu(gpus, counter)  # on a GPU machine: worker i -> cuda:(i mod GPUs), see gpus.py
+    follow(stop)  # a stop signal to the pool stops this worker's run at its next step (jobs.stopping_together)
 
 
 def train_jobs(
@@ -72,8 +79,8 @@ def train_jobs(
             progress.finished(*train_job(dataclasses.replace(payloads[0], quiet=quiet)))
         return
     failures = []
-    with progress:
-        for name, seconds, error in _train_all(payloads, workers, quiet):
+    with progress, stopping_together(payloads) as stop:
+        for name, seconds, error in _train_all(payloads, workers, quiet, desc, stop):
             if error:
                 failures.append(error)
             else:
@@ -82,16 +89,27 @@ def train_jobs(
         raise runs_failed(failures, len(jobs))
 
 
-def _train_all(payloads: list[Job], workers: int, quiet: bool):
-    """train_job_or_failure on each job, in this process (one worker) or in `workers` spawned processes;
+def _train_all(payloads: list[Job], workers: int, quiet: bool, desc: str = "training", stop=None):
+    """train_job_or_failure on each job, in this process (one worker) or in `workers` spawned processes,
+    each on a GPU of its own when there are GPUs (gpus.py), following `stop` (jobs.stopping_together);
     yields as each ends."""
     if workers <= 1:
         for job in payloads:
             yield train_job_or_failure(dataclasses.replace(job, quiet=quiet))
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
+    processes = min(workers, len(payloads))
+    gpus = pool_gpus(processes, [job.cfg["train"]["device"] for job in payloads])
+    if gpus and not quiet:
+        tqdm.write(gpu_line(desc, gpus), file=sys.stderr)
     spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(min(workers, len(payloads)), initializer=_init_worker, initargs=(threads,)) as pool:
-        yield from pool.imap_unordered(train_job_or_failure, payloads)
+    initargs = (threads, gpus, spawn.Value("i", 0), stop)
+    with spawn.Pool(processes, initializer=_init_worker, initargs=initargs) as pool:
+        try:
+            yield from pool.imap_unordered(train_pinned, payloads)
+        except BaseException:  # a second stop signal, or a failure here: the workers stop at once
+            for process in pool._pool:  # terminate()'s SIGTERM would be a stop signal they finish their step on
+                process.kill()
+            raise
         pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)
         pool.join()

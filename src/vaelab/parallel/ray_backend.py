@@ -14,9 +14,9 @@ driver checks that its finished run is visible, and stops the sweep with a clear
 (OUT was on a node's own disk).
 
 A failing task does not stop the others: when every task has ended, the failures are raised together,
-each named by its run, and every run that finished is kept (a rerun skips it). Ctrl-C cancels the
-tasks still running, after letting those that are returning return (each cancelled run keeps its last
-checkpoint; a rerun continues it from there).
+each named by its run, and every run that finished is kept (a rerun skips it). Ctrl-C (or another of the
+runs' train.stop_signals, exiting 128 + its number) cancels the tasks still running, after letting those
+that are returning return (each cancelled run keeps its last checkpoint; a rerun continues it from there).
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ import torch
 
 from vaelab.config import check_range
 from vaelab.errors import VaelabError
-from vaelab.parallel.jobs import Job, failure_line, runs_failed, train_job
+from vaelab.parallel.jobs import Job, failure_line, runs_failed, stop_names, train_job
 from vaelab.progress import Progress
 from vaelab.training.checkpoint import read_state
+from vaelab.training.sigint import raising
 
 INSTALL_HINT = "the ray backend needs Ray: pip install 'vaelab[ray]'"
 CANCEL_WAIT_SECONDS = 30  # how long an interrupted sweep waits for its cancelled tasks to end
@@ -84,7 +85,8 @@ def train_on_ray(jobs: list[Job], cfg: RayConfig, progress: Progress) -> None:
         threads = max(1, int(cfg.cpus_per_run))
         pending = {task.remote(_absolute(job), threads): job for job in jobs}
         try:
-            failures = _collect(ray, pending, progress)
+            with raising(stop_names(jobs)):  # SIGTERM, SIGUSR1 (train.stop_signals) as Ctrl-C: exit 128 + signal
+                failures = _collect(ray, pending, progress)
         except BaseException:  # Ctrl-C, or run folders the driver cannot see: stop the runs still training
             _cancel(ray, list(pending))
             raise

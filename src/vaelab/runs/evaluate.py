@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.data.files import cache_dir
-from vaelab.errors import DataError
+from vaelab.errors import ConfigError, DataError
 from vaelab.evaluation import latent as latent_metrics
 from vaelab.evaluation.feature_classifier import classifier_for
 from vaelab.runs.build import BuiltRun
 from vaelab.runs.codes import encode_split
+from vaelab.runs.factor_report import DEFAULT_PROTOCOL, check_request, disentanglement_report
 from vaelab.runs.load import load_run
 from vaelab.runs.measures import aggregate_posterior_gap, latent_quality, sample_quality, test_nll
 from vaelab.training.validate import EVAL_SEED, mean_terms
@@ -37,9 +38,9 @@ def evaluate_terms(built: BuiltRun, split: str = "test", seed: int = EVAL_SEED) 
     return result
 
 
-def evaluate_run(run_dir: str | Path, data_dir: str | None = None, **options) -> dict:
-    """`vaelab evaluate RUN`: evaluation_report (the `options`) on the run in `run_dir`."""
-    return evaluation_report(load_run(run_dir, data_dir), **options)
+def evaluate_run(run_dir: str | Path, data_dir: str | None = None, device: str | None = None, **options) -> dict:
+    """`vaelab evaluate RUN`: evaluation_report (the `options`) on the run in `run_dir`, on `device`."""
+    return evaluation_report(load_run(run_dir, data_dir, device=device), **options)
 
 
 def evaluation_report(
@@ -51,16 +52,15 @@ def evaluation_report(
     latent: bool = False,
     probes: bool = False,
     samples: bool = False,
+    disentanglement: bool = False,
+    disentanglement_protocol: str | None = None,
 ) -> dict:
     """`vaelab evaluate RUN`'s report on a loaded run (`vaelab.Run.evaluate` too): always `evaluate_terms`
     (for a VAE the negative ELBO) in nats per image. With options: the IWAE estimate of -log p(x) with
     `nll_samples` samples, latent-space use (active units, KL per dimension, I(x; z), aggregate posterior
-    vs prior), probes and clusters, and prior-sample quality."""
-    if (probes or samples) and not built.dataset.labelled:
-        raise DataError(
-            f"probes and sample quality need labelled data, and {built.dataset.source} has no labels: put the "
-            "images in class subfolders, or save labels y beside x"
-        )
+    vs prior), probes and clusters, prior-sample quality, and on factor data the disentanglement metrics
+    at `disentanglement_protocol`'s sizes (default "full", disentanglement_lib's; see runs.factor_report)."""
+    _check_options(built, probes or samples, disentanglement, disentanglement_protocol)
     result = {"run": str(built.run_dir), **evaluate_terms(built, split, seed)}
     timings = {}
     if nll_samples and built.cfg.model.kind == "vae":
@@ -79,9 +79,26 @@ def evaluation_report(
         result.update(sample_quality(built, clf, seed=seed))
         result["classifier_test_accuracy"] = clf.test_accuracy
         timings["samples"] = time.perf_counter() - started
+    if disentanglement:
+        started = time.perf_counter()
+        result.update(disentanglement_report(built, disentanglement_protocol or DEFAULT_PROTOCOL, seed))
+        timings["disentanglement"] = time.perf_counter() - started
     if timings:
         result["seconds"] = {k: round(v, 2) for k, v in timings.items()}
     return result
+
+
+def _check_options(built: BuiltRun, labels: bool, disentanglement: bool, protocol: str | None) -> None:
+    """Refuse, before anything is computed, what the run's data cannot give."""
+    if labels and not built.dataset.labelled:
+        raise DataError(
+            f"probes and sample quality need labelled data, and {built.dataset.source} has no labels: put the "
+            "images in class subfolders, or save labels y beside x"
+        )
+    if protocol is not None and not disentanglement:
+        raise ConfigError("`disentanglement_protocol` sets the sizes of the `disentanglement` metrics; ask for both")
+    if disentanglement:
+        check_request(built, protocol or DEFAULT_PROTOCOL)
 
 
 def _latent_use(built: BuiltRun, split: str, seed: int) -> dict:

@@ -15,25 +15,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vaelab.evaluation import protocols
 from vaelab.evaluation.disentanglement import dci_from_codes, mig_continuous_from_posteriors, mig_from_codes
 from vaelab.evaluation.factor_codes import sample_factor_codes
-from vaelab.evaluation.fixed_factor_scores import beta_vae_score, factor_vae_score
+from vaelab.evaluation.fixed_factor_scores import beta_vae_score
 from vaelab.runs.build import BuiltRun
 from vaelab.runs.curve import Curve
 from vaelab.runs.curve import read_curve as read_points
 from vaelab.runs.evaluate import evaluate_terms
+from vaelab.runs.factor_report import factor_vae_accuracy
 from vaelab.training.validate import evaluating
 
 CURVE_FILE = "curve.jsonl"
 # dSprites' factors a 32 x 32 sprite shows clearly: scale, posX and posY (shape and orientation blur at that size)
 RESOLVED = (1, 3, 4)
-# Metric protocol sizes; "full" is disentanglement_lib's (Locatello et al. 2019). beta_vae None: not scored.
-PROTOCOLS = {
-    "tiny": {"mig": 1000, "fvae": (100, 50, 1000), "bvae": (100, 50)},
-    "quick": {"mig": 5000, "fvae": (1000, 500, 5000), "bvae": (1000, 500)},
-    "curve": {"mig": 10_000, "fvae": (2_000, 1_000, 10_000), "bvae": None},
-    "full": {"mig": 10_000, "fvae": (10_000, 5_000, 10_000), "bvae": (10_000, 5_000)},
-}
+PROTOCOLS = protocols.PROTOCOLS  # metric sizes by name ("full" is disentanglement_lib's), here for the tutorial
 
 
 def posterior(built: BuiltRun):
@@ -67,21 +63,13 @@ def _score(built: BuiltRun, protocol: dict, seed: int) -> dict[str, float]:
     codes, logvar = np.split(pairs, 2, axis=1)
     half = n // 2
     dci = dci_from_codes(codes[:half], factors[:half], codes[half:], factors[half:], importance="random_forest")
-    fv_train, fv_eval, fv_var = protocol["fvae"]
-    fvae = factor_vae_score(
-        data,
-        means,
-        np.random.default_rng([seed, 2]),
-        num_train=fv_train,
-        num_eval=fv_eval,
-        num_variance_estimate=fv_var,
-    )
+    fvae = factor_vae_accuracy(data, means, protocol["fvae"], seed)
     chen = mig_continuous_from_posteriors(codes, logvar, factors, data.factor_sizes, np.random.default_rng([seed, 4]))
     out = {
         "mig": mig_from_codes(codes, factors)["mig"],
         "mig_resolved": mig_from_codes(codes, factors[:, list(RESOLVED)])["mig"],
         "mig_chen": chen["mig"],
-        "factor_vae": fvae["eval_accuracy"],
+        "factor_vae": fvae,
         "dci_d": dci["disentanglement"],
         "recon": evaluate_terms(built)["recon"],
     }

@@ -3,7 +3,7 @@
 RUN/config.json        the RunConfig, exactly (vaelab.config.to_dict)
 RUN/argv.txt           the command line (or Python call) that made it
 RUN/env.json           versions, machine, device, date
-RUN/data.json          your own data: where they were read (absolute path) and their sha256 digest
+RUN/data.json          the data's image shape, classes and size; your own data's path and sha256 digest
 RUN/metrics.jsonl      one JSON line per epoch (vaelab.training.history)
 RUN/checkpoint/        weights, optimizer and RNG state, position (vaelab.training.checkpoint)
 """
@@ -75,7 +75,7 @@ def prepare_run_dir(path: str | Path, cfg: RunConfig, argv: list[str] | None, de
         raise VaelabError(f"cannot write to run folder {path}: {reason}; choose a writable `out` folder") from None
     if force:
         (path / METRICS_FILE).unlink(missing_ok=True)
-        for name in ("checkpoint", "checkpoint.old", "checkpoint.tmp"):
+        for name in ("checkpoint", "checkpoint.old", "checkpoint.tmp", "best", "best.old", "best.tmp"):
             shutil.rmtree(path / name, ignore_errors=True)
     atomic_write_text(path / "config.json", json.dumps(to_dict(cfg), indent=2) + "\n")
     atomic_write_text(path / "argv.txt", shlex.join(argv if argv is not None else sys.argv) + "\n")
@@ -103,18 +103,19 @@ def recorded_argv(path: str | Path) -> list[str] | None:
     return shlex.split(file.read_text()) if file.exists() else None
 
 
-def record_data(path: str | Path, dataset: ImageDataset) -> None:
-    """RUN/data.json for your own data (built-in sets are found by name): where and what they were."""
-    if not dataset.digest:
-        (Path(path) / "data.json").unlink(missing_ok=True)  # a run overwritten on a built-in set
-        return
+def record_data(path: str | Path, dataset: ImageDataset, training_size: int) -> None:
+    """RUN/data.json: what the model was trained on, so that the run loads without its data (image shape,
+    channels, classes, the training-set size its objective was built for), and, for your own data, where they
+    were read and their sha256 digest (built-in sets are found by name and carry no digest)."""
     record = {
+        "dataset": dataset.name,
         "source": dataset.source,
-        "path": None if dataset.name == IN_MEMORY else dataset.source,
-        "sha256": dataset.digest,
+        "path": None if dataset.name == IN_MEMORY or not dataset.digest else dataset.source,
+        "sha256": dataset.digest or None,
         "images": len(dataset.train_images) + len(dataset.test_images),
         "image_shape": list(dataset.image_shape),
         "classes": list(dataset.classes),
+        "training_size": int(training_size),
     }
     atomic_write_text(Path(path) / "data.json", json.dumps(record, indent=2) + "\n")
 
@@ -127,7 +128,7 @@ def read_data_record(path: str | Path) -> dict | None:
 def check_data(path: str | Path, dataset: ImageDataset) -> None:
     """Refuse data whose digest differs from the one recorded when the run was trained."""
     record = read_data_record(path)
-    if record is None or record["sha256"] == dataset.digest:
+    if record is None or not record.get("sha256") or record["sha256"] == dataset.digest:
         return
     raise DataError(
         f"the data changed since {path} was trained: {record['source']} had sha256 {record['sha256'][:16]}..., "

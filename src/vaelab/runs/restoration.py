@@ -27,7 +27,7 @@ def noisy_test_images(built: BuiltRun, n: int, levels: tuple[float, ...]) -> tup
 def noise_passthrough(built: BuiltRun, n: int, seed: int = 0) -> float:
     """The share of a pure-noise input's variance the model reproduces: 1 - E[(x_hat - u)^2] / Var(u) for u
     uniform in [0, 1] per pixel. An identity map gives 1; a map that ignores its input gives 0 or less."""
-    shape = (n, *built.dataset.image_shape)
+    shape = (n, *built.image_shape)
     u = torch.rand(shape, generator=torch.Generator().manual_seed(seed))
     return float(1 - (reconstruct(built, u) - u).pow(2).mean() / u.var())
 

@@ -4,12 +4,14 @@
     RUN/checkpoint/optimizer.safetensors  the optimizer's tensors; param_groups and scalars in its metadata
     RUN/checkpoint/trainer.safetensors    RNG states
     RUN/checkpoint/auxiliary.safetensors  an objective's own network and its optimizer (FactorVAE), if any
-    RUN/checkpoint/state.json             epoch, batch, step, finished, and the sha256 of each tensor file
+    RUN/checkpoint/state.json             epoch, batch, step, finished, fp16's loss scaler (train.precision
+                                          fp16 only), and the sha256 of each tensor file
 
 A new checkpoint is written whole into RUN/checkpoint.tmp (every file fsynced), then swapped in by two
 renames (checkpoint -> checkpoint.old, checkpoint.tmp -> checkpoint). A crash at any moment leaves a
 complete checkpoint in `checkpoint` or, between the renames, in `checkpoint.old`, which loading falls
 back to. The checksums catch a file damaged later; a damaged checkpoint is refused, never used.
+`write_folder` writes any such folder (RUN/best, vaelab.training.early_stop) the same way.
 """
 
 from __future__ import annotations
@@ -88,13 +90,22 @@ def save_checkpoint(
 ) -> None:
     run_dir = Path(run_dir)
     files = {
-        MODEL_FILE: st_save(_module_tensors(model)),
+        MODEL_FILE: model_bytes(model),
         OPTIMIZER_FILE: st_save(*optimizer_to_tensors(optimizer)),
         EXTRA_FILE: st_save({k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()}),
     }
     if auxiliary is not None:
         files[AUXILIARY_FILE] = auxiliary_bytes(auxiliary)
-    tmp, current, old = run_dir / f"{FOLDER}.tmp", run_dir / FOLDER, run_dir / f"{FOLDER}.old"
+    write_folder(run_dir, FOLDER, files, state)
+
+
+def model_bytes(model: torch.nn.Module) -> bytes:
+    return st_save(_module_tensors(model))
+
+
+def write_folder(run_dir: Path, folder: str, files: dict[str, bytes], state: dict) -> None:
+    """RUN/FOLDER holding `files` and STATE_FILE (`state` with each file's sha256), swapped in whole."""
+    tmp, current, old = run_dir / f"{folder}.tmp", run_dir / folder, run_dir / f"{folder}.old"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -105,8 +116,8 @@ def save_checkpoint(
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise CheckpointError(
-            f"cannot write the checkpoint in {run_dir}: {e.strerror or e}; free some space or "
-            "choose another `out` folder (the previous checkpoint is intact)"
+            f"cannot write the {folder} in {run_dir}: {e.strerror or e}; free some space or "
+            f"choose another `out` folder (the previous {folder} is intact)"
         ) from None
     if current.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -116,17 +127,18 @@ def save_checkpoint(
     shutil.rmtree(old, ignore_errors=True)
 
 
-def checkpoint_dir(run_dir: str | Path) -> Path:
+def checkpoint_dir(run_dir: str | Path, folder: str = FOLDER) -> Path:
     """The folder holding the newest complete checkpoint (falls back to checkpoint.old after a crash)."""
     run_dir = Path(run_dir)
-    for folder in (run_dir / FOLDER, run_dir / f"{FOLDER}.old"):
-        if (folder / STATE_FILE).exists():
-            return folder
-    raise CheckpointError(f"{run_dir} has no checkpoint yet: the run stopped before its first one")
+    for path in (run_dir / folder, run_dir / f"{folder}.old"):
+        if (path / STATE_FILE).exists():
+            return path
+    raise CheckpointError(f"{run_dir} has no {folder} yet: the run stopped before its first one")
 
 
-def read_state(run_dir: str | Path) -> dict:
-    file = checkpoint_dir(run_dir) / STATE_FILE
+def read_state(run_dir: str | Path, folder: str = FOLDER) -> dict:
+    """The state.json of RUN/checkpoint (or of another folder written by `write_folder`), with its "_dir"."""
+    file = checkpoint_dir(run_dir, folder) / STATE_FILE
     try:
         state = json.loads(file.read_text())
     except (OSError, json.JSONDecodeError) as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +16,11 @@ from vaelab.objectives.config import ObjectiveConfig
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "exponential")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("fp32", "bf16")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # or cuda:N, one GPU by its index
+PRECISIONS = ("fp32", "bf16", "fp16")
 ON_NAN = ("stop", "skip")
+# the signals that stop a run gracefully (a checkpoint at the next step, exit code 128 + the number), by name
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,11 @@ class TrainConfig:
     lr_decay: float = option(0.1, "exponential schedule: the fraction of lr left at the end of the run")
     grad_clip: float = option(0.0, "clip the gradient norm to this value (0: no clipping)")
     seed: int = option(0, "random seed: data order, initialisation, sampling")
-    device: str = option("auto", "where to train: auto (a GPU when there is one), cpu, cuda, mps", choices=DEVICES)
+    device: str = option("auto", "where to train: auto (a GPU when there is one), cpu, cuda, cuda:N, mps")
     precision: str = option(
         "fp32",
         "fp32, or bf16 mixed precision (autocast; GPUs with bfloat16, e.g. A100, H100, and CPUs with AVX512-BF16 "
-        "or AMX; elsewhere on a CPU it is much slower)",
+        "or AMX; elsewhere on a CPU it is much slower), or fp16 with a gradient scaler (CUDA GPUs only)",
         choices=PRECISIONS,
     )
     threads: int = option(0, "CPU threads for torch (0: torch's default)")
@@ -49,9 +52,24 @@ class TrainConfig:
     on_nan: str = option(
         "stop", "a non-finite loss: stop (keeping the last good checkpoint) or skip the batch", choices=ON_NAN
     )
+    early_stop: int = option(
+        0,
+        "stop once the validation loss has not improved for N epochs in a row, keeping the best weights in "
+        "RUN/best (0: off)",
+    )
+    stop_signals: tuple[str, ...] = option(
+        ("SIGINT", "SIGTERM", "SIGUSR1"),
+        "signals that stop training gracefully: the current step ends, a checkpoint is saved, and the process "
+        "exits with 128 + the signal's number (a cluster's scheduler sends SIGTERM or SIGUSR1 before killing)",
+        choices=STOP_SIGNALS,
+    )
 
     def __post_init__(self) -> None:
         check_choices(self, "train")
+        if self.device not in DEVICES and not re.fullmatch(r"cuda:\d+", self.device):
+            raise ConfigError(f"train.device must be one of {', '.join(DEVICES)} or cuda:N (got {self.device!r})")
+        if self.precision == "fp16" and self.device in ("cpu", "mps"):
+            raise ConfigError(f"train.precision fp16 needs a CUDA GPU, not {self.device}; use bf16 or fp32")
         check_range("train.epochs", self.epochs, 1, 1_000_000)
         check_range("train.batch_size", self.batch_size, 1, 1_000_000)
         check_range("train.lr", self.lr, 0, 10, low_open=True)
@@ -63,6 +81,7 @@ class TrainConfig:
         check_range("train.eval_batch_size", self.eval_batch_size, 1)
         check_range("train.checkpoint_every", self.checkpoint_every, 0)
         check_range("train.checkpoint_minutes", self.checkpoint_minutes, 0)
+        check_range("train.early_stop", self.early_stop, 0)
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,8 @@ class RunConfig:
             )
         if self.objective.sparsity_kl > 0 and self.model.code_activation != "sigmoid":
             raise ConfigError("objective.sparsity_kl needs codes in (0, 1): set model.code_activation sigmoid")
+        if self.train.early_stop and self.data.val_size == 0:
+            raise ConfigError("train.early_stop watches the validation loss: it needs data.val_size > 0")
 
 
 def setting_names() -> dict[str, tuple[str, str]]:

@@ -1,10 +1,10 @@
 """Where a run stands, and checkpoints that let it continue exactly.
 
 A checkpoint saves the model, the optimizer, an objective's own network with its optimizer (FactorVAE's
-discriminator), the RNG state that draws the reparameterization and corruption noise, and the position
-in the data order (epoch and batch; the order of each epoch is a
-function of the seed, see vaelab.data.batches). Restoring all of them makes a resumed run compute the
-same steps, so on the CPU its weights end bitwise equal to an uninterrupted run's.
+discriminator), the RNG state that draws the reparameterization and corruption noise, fp16's loss scale
+(its scaler's state, in state.json), and the position in the data order (epoch and batch; the order of
+each epoch is a function of the seed, see vaelab.data.batches). Restoring all of them makes a resumed run
+compute the same steps, so on the CPU its weights end bitwise equal to an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from vaelab.training.checkpoint import (
     read_state,
     save_checkpoint,
 )
+from vaelab.training.history import truncate_metrics
 from vaelab.training.protocols import Auxiliary
 
 
@@ -49,9 +50,12 @@ def save(
     pos: Position,
     finished: bool,
     auxiliary: Auxiliary | None = None,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> None:
     device = next(model.parameters()).device
     state = {**asdict(pos), "finished": finished}
+    if scaler is not None and scaler.is_enabled():  # scale, growth tracker and factors: Python numbers
+        state["scaler"] = scaler.state_dict()
     save_checkpoint(run_dir, model, optimizer, state, rng_tensors(device), auxiliary)
 
 
@@ -61,10 +65,13 @@ def restore(
     optimizer: torch.optim.Optimizer,
     device: torch.device,
     auxiliary: Auxiliary | None = None,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> Position:
-    """Load weights, optimizer, the objective's own network (if any) and RNG state from RUN; returns where
-    to continue."""
+    """Load weights, optimizer, the objective's own network (if any), RNG state and the fp16 loss scaler's
+    state (if `scaler` is enabled) from RUN; returns where to continue."""
     state = read_state(run_dir)
+    if scaler is not None and scaler.is_enabled() and "scaler" in state:
+        scaler.load_state_dict(state["scaler"])
     load_model_weights(run_dir, model, state)
     load_optimizer_state(run_dir, optimizer, state)
     if auxiliary is not None:
@@ -76,3 +83,19 @@ def restore(
         torch.cuda.set_rng_state(extra["rng.cuda"], device)
     fields = {k: state[k] for k in ("epoch", "batch", "step", "sums", "seconds", "skipped") if k in state}
     return Position(**fields)
+
+
+def resumed(
+    run_dir: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    auxiliary: Auxiliary | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+) -> tuple[Position, bool]:
+    """`restore`, with RUN/metrics.jsonl cut to the epochs the checkpoint holds; returns where to continue
+    and whether the checkpoint is marked finished (trained to its last epoch, or stopped early: nothing
+    is left to train)."""
+    pos = restore(run_dir, model, optimizer, device, auxiliary, scaler)
+    truncate_metrics(run_dir, pos.epoch)
+    return pos, bool(read_state(run_dir).get("finished", False))

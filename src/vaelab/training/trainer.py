@@ -3,13 +3,15 @@
 It needs a module whose forward returns a dict of tensors, an objective as `protocols.TrainingObjective`
 describes (per-example terms with "loss"; optionally a network of its own, stepped after the model's),
 and batches. Every epoch it validates, appends a line to metrics.jsonl and writes a checkpoint (also
-every `checkpoint_every` steps and every `checkpoint_minutes` of training). Losses are accumulated on
-the device; the host reads them for the non-finite check (every step on the CPU, every `LOG_EVERY`
-steps on a GPU), the progress bar, and at the end of the epoch.
+every `checkpoint_every` steps and every `checkpoint_minutes` of training); with train.early_stop it keeps
+the best weights and may stop early (early_stop.py). Losses are accumulated on the device; the host reads
+them for the non-finite check (every step on the CPU, every `LOG_EVERY` steps on a GPU), the progress
+bar, and at the end of the epoch.
 
 Crash safety: a checkpoint holds weights, optimizer, RNG state and the position in the data order, so
-`fit(..., resume=True)` continues bitwise as if never stopped. Ctrl-C saves a checkpoint and raises
-`Interrupted`; a non-finite loss stops with the step and term (or skips the batch with on_nan="skip").
+`fit(..., resume=True)` continues bitwise as if never stopped. Ctrl-C (any of train.stop_signals, sigint.py)
+saves a checkpoint and raises `Interrupted`; a non-finite loss stops with the step and term (or skips the
+batch with on_nan="skip").
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from vaelab.progress import bar as progress_bar
 from vaelab.training import distributed
 from vaelab.training.config import TrainConfig
 from vaelab.training.device import autocast, precision_warning
-from vaelab.training.history import append_metrics, truncate_metrics
-from vaelab.training.optim import build_optimizer, lr_factor
+from vaelab.training.early_stop import Stopping
+from vaelab.training.history import append_metrics
+from vaelab.training.optim import build_optimizer, grad_scaler, lr_factor, optimizer_step
 from vaelab.training.protocols import TrainingObjective
-from vaelab.training.resume import Position, restore, save
-from vaelab.training.sigint import Interrupted, SigintFlag
+from vaelab.training.resume import Position, resumed, save
+from vaelab.training.sigint import StopFlag, stopped
 from vaelab.training.validate import mean_terms
 
 LOG_EVERY = 50  # steps between progress-bar updates (and non-finite checks off the CPU)
@@ -59,25 +62,30 @@ def fit(
     cfg: TrainConfig,
     run_dir: str | Path | None = None,
     quiet: bool = False,
-    on_epoch: Callable[[dict], None] | None = None,
+    on_epoch: Callable[[dict], bool | None] | None = None,
     resume: bool = False,
     progress: Callable[[int], float] | None = None,
+    on_step: Callable[[int, dict[str, torch.Tensor]], bool | None] | None = None,
 ) -> list[dict]:
-    """Train to cfg.epochs; returns the per-epoch records of this call (also in RUN/metrics.jsonl).
-
+    """Train to cfg.epochs (or until early stopping or a callback stops it); returns the per-epoch records of
+    this call (also in RUN/metrics.jsonl). `on_epoch(record)` after each epoch and `on_step(step, terms)`
+    after each step (steps so far; the batch's per-example terms, detached, on the device) may return True:
+    training then stops at the end of the epoch, its last (the checkpoint marked finished).
     `progress(step)` in [0, 1] drives the learning-rate schedule in place of step / total steps: a
     wall-clock budget passes elapsed / budget (bench/nll.py), so the schedule ends when the budget does."""
     loop = Loop.start(model, objective, train, cfg, run_dir, quiet, resume, progress)
-    with SigintFlag() as sigint:
-        for epoch in range(loop.pos.epoch, cfg.epochs):
+    loop.on_step = on_step
+    with StopFlag(cfg.stop_signals) as stop:
+        for epoch in range(loop.pos.epoch, loop.epochs):
             loop.begin_epoch()
             for i, (x, _, offset, total) in enumerate(train.shards(epoch, start=loop.pos.batch), start=loop.pos.batch):
                 loop.step(x, offset, total, epoch)
-                loop.checkpoint_or_interrupt(epoch, i + 1, sigint.raised)
+                loop.checkpoint_or_interrupt(epoch, i + 1, stop.agreed())
             record = loop.end_epoch(epoch, val)
-            if on_epoch is not None:  # before the epoch's checkpoint: a run killed in the hook redoes the epoch
-                on_epoch(record)
-            loop.commit(record)
+            if on_epoch is not None and on_epoch(record):  # before the checkpoint: a run killed here redoes the epoch
+                loop.stopping.asked = True
+            if loop.commit(record):
+                break
     loop.bar.close()
     return loop.history
 
@@ -98,12 +106,16 @@ class Loop:
     progress: Callable[[int], float] | None
     base_lrs: list[float]
     bar: tqdm
+    stopping: Stopping
+    epochs: int  # the epoch training ends after (at the latest)
     world: int = 1
+    on_step: Callable[[int, dict[str, torch.Tensor]], bool | None] | None = None
     sums: dict = field(default_factory=dict)
     skipped: int = 0
     started: float = 0.0
     last_save: float = 0.0
     history: list[dict] = field(default_factory=list)
+    scaler: torch.amp.GradScaler | None = None  # train.precision fp16's loss scaler (disabled otherwise)
 
     @classmethod
     def start(cls, model, objective, train, cfg, run_dir, quiet, resume, progress) -> Loop:
@@ -127,10 +139,8 @@ class Loop:
         warning = precision_warning(device, cfg.precision)
         if warning and not quiet:
             print(warning, file=sys.stderr)
-        pos = Position()
-        if resume:
-            pos = restore(run_dir, model, optimizer, device, auxiliary)
-            truncate_metrics(run_dir, pos.epoch)
+        scaler = grad_scaler(device, cfg.precision)
+        pos, finished = resumed(run_dir, model, optimizer, device, auxiliary, scaler) if resume else (Position(), False)
         base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
         for g, base in zip(optimizer.param_groups, base_lrs):
             g["initial_lr"] = base
@@ -148,8 +158,11 @@ class Loop:
             progress,
             base_lrs,
             bar,
+            Stopping.start(cfg.early_stop, run_dir, resume),
+            pos.epoch if finished else cfg.epochs,  # a run resumed finished (stopped early) has nothing left
             world,
             last_save=time.perf_counter(),
+            scaler=scaler,
         )
 
     @property
@@ -185,11 +198,7 @@ class Loop:
         if cfg.precision != "fp32":  # sum the terms in fp32 whatever autocast computed them in
             terms = {k: v.float() for k, v in terms.items()}
         loss = terms["loss"].sum() * (self.world / total)  # DDP averages over processes: the global mean
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
-        if cfg.on_nan == "skip" and not _finite_step(loss, self.model):
+        if not optimizer_step(loss, self.model, self.optimizer, self.scaler, cfg.grad_clip, cfg.on_nan == "skip"):
             self.skipped += 1
             if self.skipped > MAX_SKIPS:
                 raise Diverged(
@@ -197,7 +206,6 @@ class Loop:
                     "gradient; lower train.lr or set train.grad_clip"
                 )
         else:
-            self.optimizer.step()
             auxiliary = getattr(objective, "auxiliary", None)
             if auxiliary is not None:
                 own = auxiliary.step(out)  # batch means
@@ -212,23 +220,25 @@ class Loop:
                 f"non-finite {bad} at step {self.pos.step} (epoch {epoch + 1}); the last good checkpoint "
                 f"is kept; {DIVERGED_HINT}"
             )
+        if self.on_step is not None and self.on_step(self.pos.step, {k: v.detach() for k, v in terms.items()}):
+            self.stopping.asked = True  # training stops at the end of this epoch
         self.bar.update(1)
         if self.show and self.pos.step % LOG_EVERY == 0:
             self.bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.2f}")
 
     def save(self, pos: Position, finished: bool) -> None:
-        save(self.run_dir, self.model, self.optimizer, pos, finished, getattr(self.objective, "auxiliary", None))
+        auxiliary = getattr(self.objective, "auxiliary", None)
+        save(self.run_dir, self.model, self.optimizer, pos, finished, auxiliary, self.scaler)
         self.last_save = time.perf_counter()
 
-    def checkpoint_or_interrupt(self, epoch: int, batch: int, interrupted: bool) -> None:
-        """After a step: on Ctrl-C save and stop; else checkpoint when N steps or M minutes have passed."""
+    def checkpoint_or_interrupt(self, epoch: int, batch: int, signum: int) -> None:
+        """After a step: on a stop signal (`signum`) save and stop; else checkpoint every N steps or M minutes."""
         cfg, here = self.cfg, None
-        if interrupted:
+        if signum:
             if self.run_dir is not None:
                 self.save(self._position(epoch, batch), finished=False)
             self.bar.close()
-            saved = f"; checkpoint saved in {self.run_dir}" if self.run_dir is not None else ""
-            raise Interrupted(f"interrupted at epoch {epoch + 1}, step {self.pos.step}{saved}", self.run_dir)
+            raise stopped(signum, epoch + 1, self.pos.step, self.run_dir)
         if self.run_dir is None:
             return
         by_steps = cfg.checkpoint_every and self.pos.step % cfg.checkpoint_every == 0
@@ -258,26 +268,25 @@ class Loop:
             record["val_seconds"] = round(time.perf_counter() - v_started, 4)
         return record
 
-    def commit(self, record: dict) -> None:
-        """Log the epoch's record and checkpoint the end of the epoch (marked finished after the last)."""
+    def commit(self, record: dict) -> bool:
+        """Log the epoch's record, keep the best weights (train.early_stop), and checkpoint the end of the
+        epoch, marked finished after the last epoch or when training stops here; True when finished."""
         epoch = record["epoch"]
         self.history.append(record)
         self.pos = Position(epoch, 0, self.pos.step)
+        stop = self.stopping.after_epoch(record, self.model)  # writes RUN/best before the checkpoint
+        finished = epoch == self.cfg.epochs or bool(stop)
         if self.run_dir is not None:
             append_metrics(self.run_dir, record)
-            self.save(self.pos, finished=epoch == self.cfg.epochs)
+            self.save(self.pos, finished=finished)
         if not self.show and not self.quiet:
             summary = f"loss {record['loss']:.3f}" + (f"  val {record['val_loss']:.3f}" if "val_loss" in record else "")
             print(f"epoch {epoch}/{self.cfg.epochs}  {summary}  ({record['seconds']:.1f} s)", file=sys.stderr)
+        if stop and epoch < self.cfg.epochs and not self.quiet:
+            self.bar.write(f"vaelab: stopped after epoch {epoch}: {stop}", file=sys.stderr)
+        return finished
 
     def _position(self, epoch: int, batch: int) -> Position:
         """Where a checkpoint taken now resumes (reading the partial sums is a host sync: only at checkpoints)."""
         sums = {k: float(v) for k, v in self.sums.items()}
         return Position(epoch, batch, self.pos.step, sums, time.perf_counter() - self.started, self.skipped)
-
-
-def _finite_step(loss: torch.Tensor, model: torch.nn.Module) -> bool:
-    """True when the loss and every gradient are finite (one host sync; used by on_nan="skip" only)."""
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else loss
-    return bool(torch.isfinite(loss) & torch.isfinite(norm))

@@ -7,6 +7,7 @@ them for each run. Both libraries are optional extras, imported only by the sink
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from vaelab.config import check_choice, to_dict
 from vaelab.errors import VaelabError
 
 TRACKERS = ("tensorboard", "mlflow")
+DEFAULT_EXPERIMENT = "vaelab"  # when neither mlflow_experiment nor $MLFLOW_EXPERIMENT_NAME names one
+MLFLOW_WORDS = ("databricks", "databricks-uc", "uc")  # URIs without "://" that MLflow reads as a scheme
 
 
 @dataclass(frozen=True)
@@ -21,21 +24,36 @@ class TrackingConfig:
     """Which trackers a run streams to, and where MLflow writes."""
 
     log: tuple[str, ...] = ()  # any of TRACKERS
-    mlflow_uri: str = "mlruns"  # a folder (a local file store) or a tracking server's URI
-    mlflow_experiment: str = "vaelab"
+    # None: MLflow's own choice ($MLFLOW_TRACKING_URI, else its default store); a folder or a file: URI (a
+    # folder store, which MLflow 3 opens only when asked to: vaelab asks); or a server's or database's URI
+    mlflow_uri: str | None = None
+    mlflow_experiment: str | None = None  # None: $MLFLOW_EXPERIMENT_NAME, else DEFAULT_EXPERIMENT
 
     def __post_init__(self):
         for name in self.log:
             check_choice("tracking.log", name, TRACKERS)
 
     def resolved(self) -> TrackingConfig:
-        """The same, with a folder `mlflow_uri` made absolute: workers on other nodes or folders agree."""
-        return dataclasses.replace(self, mlflow_uri=absolute_uri(self.mlflow_uri))
+        """The same, with the experiment named and a folder `mlflow_uri` made absolute: workers on other nodes
+        or folders agree. No `mlflow_uri` stays None: MLflow's choice, pinned by sinks.prepare_mlflow."""
+        uri = absolute_uri(self.mlflow_uri) if self.mlflow_uri else None
+        name = self.mlflow_experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT
+        return dataclasses.replace(self, mlflow_uri=uri, mlflow_experiment=name)
+
+
+def tracking_for(log, mlflow_uri: str | None = None, mlflow_experiment: str | None = None) -> TrackingConfig | None:
+    """What `--log NAME --mlflow-uri URI --mlflow-experiment NAME` (and the Python API's `log=`) ask for:
+    the trackers named in `log` (a name or several; repeats dropped), None when it names none. From Python
+    `log` may also be a TrackingConfig, which says where MLflow logs: `log=TrackingConfig(("mlflow",), URI)`."""
+    if isinstance(log, TrackingConfig):
+        return log
+    names = (log,) if isinstance(log, str) else tuple(log or ())
+    return TrackingConfig(tuple(dict.fromkeys(names)), mlflow_uri, mlflow_experiment) if names else None
 
 
 def absolute_uri(uri: str) -> str:
-    """'mlruns' -> 'file:///abs/mlruns'; URIs with a scheme (file:, http:, sqlite:, ...) are kept."""
-    if "://" in uri or uri.startswith("file:"):
+    """'mlruns' -> 'file:///abs/mlruns'; URIs with a scheme (file:, http:, sqlite:, databricks, ...) are kept."""
+    if "://" in uri or uri.startswith("file:") or uri in MLFLOW_WORDS:
         return uri
     return Path(uri).expanduser().absolute().as_uri()
 

@@ -10,9 +10,9 @@ closes it when training ends (or fails). Every epoch the sinks get
 
 and once, at the start, the run's config flattened to `SECTION.FIELD` as hyperparameters. TensorBoard
 writes RUN/tensorboard (`tensorboard --logdir OUT` shows every run of a sweep side by side); MLflow
-writes one MLflow run per run folder, named after it, to `mlflow_uri` (a folder, default ./mlruns, or
-a server's URI). Under torchrun, rank 0 alone logs. Both libraries are optional extras, imported only
-by the sinks (sinks.py).
+writes one MLflow run per run folder, named after it, to `mlflow_uri` (a folder, a server's URI, or by
+default MLflow's own choice: $MLFLOW_TRACKING_URI, else its default store). Under torchrun, rank 0 alone
+logs. Both libraries are optional extras, imported only by the sinks (sinks.py).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def tracking_hook(cfg: TrackingConfig | None) -> Tracking | None:
             raise missing_tracker(name)
     cfg = cfg.resolved()
     if "mlflow" in cfg.log and distributed.is_main():
-        prepare_mlflow(cfg)
+        cfg = prepare_mlflow(cfg)  # MLflow's store pinned: the workers log to the one the driver checked
     return Tracking(cfg)
 
 

@@ -7,6 +7,8 @@ library when opened, so vaelab runs without either; a missing one is one line sa
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
 import os
 import shutil
@@ -16,13 +18,15 @@ from pathlib import Path
 
 import torch
 
-from vaelab.runs.tracking.config import TrackingConfig, hyperparameters, missing_tracker
+from vaelab.errors import VaelabError
+from vaelab.runs.tracking.config import TrackingConfig, absolute_uri, hyperparameters, missing_tracker
 from vaelab.training.config import RunConfig
 from vaelab.training.sigint import Interrupted
 from vaelab.viz.grid import image_grid, save_grid
 
 MLFLOW_RUN_FILE = "mlflow.json"  # in the run folder: the MLflow run a resumed run keeps logging to
 MLFLOW_BATCH = 100  # params per log_batch request (MLflow's limit)
+DATABASES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SQLAlchemy stores (MLflow 3's default: sqlite)
 
 
 class TensorBoardSink:
@@ -64,7 +68,8 @@ class MlflowSink:
     """One MLflow run per run folder: params, per-epoch metrics, image artifacts, and its end status."""
 
     def __init__(self, tracking: TrackingConfig, cfg: RunConfig, run_dir: Path, resume_epoch: int | None):
-        self.client = mlflow_client(tracking)
+        tracking = pinned(tracking)  # as prepare_mlflow pinned it (unless the sink is opened on its own)
+        self.client = mlflow_client(tracking.mlflow_uri)
         self.run_file = Path(run_dir) / MLFLOW_RUN_FILE
         self.run_id = self._previous_run(tracking) if resume_epoch is not None else None
         if self.run_id is None:
@@ -109,22 +114,53 @@ class MlflowSink:
         self.client.set_terminated(self.run_id, status=status)
 
 
-def mlflow_client(tracking: TrackingConfig):
-    """A client of the tracking store `tracking.mlflow_uri`."""
-    if tracking.mlflow_uri.startswith("file:"):
-        # MLflow 3 keeps its folder store in maintenance mode and refuses it unless asked for
+def pinned(tracking: TrackingConfig) -> TrackingConfig:
+    """`tracking` resolved, with its store explicit so that every worker logs to the same one: the
+    `mlflow_uri` given, else MLflow's own choice ($MLFLOW_TRACKING_URI, else its default), a folder made an
+    absolute file: URI."""
+    try:
+        import mlflow
+    except ImportError:
+        raise missing_tracker("mlflow") from None
+    tracking = tracking.resolved()
+    return dataclasses.replace(tracking, mlflow_uri=tracking.mlflow_uri or absolute_uri(mlflow.get_tracking_uri()))
+
+
+def mlflow_client(uri: str):
+    """A client of the tracking store `uri` (a pinned one: see `pinned`)."""
+    if uri.startswith("file:"):
+        # a folder store was asked for: MLflow 3 keeps it in maintenance mode and opens it only when allowed
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     try:
         from mlflow import MlflowClient
     except ImportError:
         raise missing_tracker("mlflow") from None
-    return MlflowClient(tracking_uri=tracking.mlflow_uri)
+    return MlflowClient(tracking_uri=uri)
 
 
-def prepare_mlflow(tracking: TrackingConfig) -> None:
-    """Create the MLflow experiment once, before runs start in parallel (workers racing to create it in a
-    folder store could make two experiments of the same name)."""
-    _experiment_id(mlflow_client(tracking), tracking.mlflow_experiment)
+def prepare_mlflow(tracking: TrackingConfig) -> TrackingConfig:
+    """`tracking` pinned, its experiment created once before runs start in parallel (workers racing to create
+    it in a folder store could make two experiments of the same name); a store MLflow cannot open is one line."""
+    tracking = pinned(tracking)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        _experiment_id(mlflow_client(tracking.mlflow_uri), tracking.mlflow_experiment)
+    except MlflowException as e:
+        raise unusable_store(tracking.mlflow_uri, e) from None
+    return tracking
+
+
+def unusable_store(uri: str, error: Exception) -> VaelabError:
+    """MLflow's many-line refusal of a store, as one line that says what to do instead."""
+    if uri.split(":", 1)[0].split("+")[0] in DATABASES and importlib.util.find_spec("sqlalchemy") is None:
+        why = "a database store needs the full mlflow package (pip install mlflow), not mlflow-skinny"
+    else:
+        why = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+    return VaelabError(
+        f"MLflow cannot open the tracking store {uri}: {why}; "
+        "give tracking.mlflow_uri (a tracking server's URI, or a folder) or set MLFLOW_TRACKING_URI"
+    )
 
 
 def _experiment_id(client, name: str) -> str:

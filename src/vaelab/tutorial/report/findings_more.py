@@ -39,10 +39,14 @@ def denoising(r: dict) -> str:
             if change < 0
             else "training did not draw it towards copying.",
         )
+    share = (passthrough or {}).get("estimate")
     passed = fill(
-        "Fed pure noise, it reproduced {p} of the noise's variance (a copy reproduces all of it): it learned to "
-        "copy digits, not every image.",
-        p=number((passthrough or {}).get("estimate"), 2),
+        "Fed pure noise, its output explained {p} of the noise's variance (1 for a copy; 0 or less for an output "
+        "that ignores its input): {meaning}",
+        p=number(share, 2),
+        meaning="it learned to reproduce digits, not any image."
+        if finite(share) and share < 0.5
+        else "much of any input passes through, as through a copy.",
     )
     return sentences(
         [
