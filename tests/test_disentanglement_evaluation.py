@@ -77,6 +77,10 @@ def test_an_npz_with_factors_trains_on_its_images_and_is_scored(tmp_path, capsys
     assert_all_five_finite(printed)
     returned = loaded.evaluate(disentanglement=True, disentanglement_protocol="tiny")  # the same draws
     assert {k: returned[k] for k in SCORE_KEYS} == {k: printed[k] for k in SCORE_KEYS}
+    with np.load(data) as arrays:  # the same images, other factor labels: the run refuses them
+        np.savez(data, x=arrays["x"], factors=arrays["factors"][::-1], factor_names=arrays["factor_names"])
+    assert main(["evaluate", str(run), *TINY]) == 1
+    assert "the data changed since" in capsys.readouterr().err
 
 
 def test_factor_values_are_reindexed_and_observed_as_their_own_images(tmp_path):

@@ -73,11 +73,14 @@ def to_labels(y, n: int, where: str) -> tuple[torch.Tensor, tuple[str, ...]]:
     return torch.from_numpy(index.astype(np.int64).reshape(-1)), tuple(str(c) for c in classes)
 
 
-def digest(images: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...]) -> str:
-    """sha256 of the images (with their shape), the labels and the class names."""
+def digest(images: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...], factors: bytes = b"") -> str:
+    """sha256 of the images (with their shape), the labels, the class names and any factor labels (as
+    ImageFactors.fingerprint gives them; data without factors digest as they always did)."""
     h = hashlib.sha256(repr((tuple(images.shape), classes)).encode())
     h.update(images.contiguous().numpy().tobytes())
     h.update(labels.contiguous().numpy().tobytes())
+    if factors:
+        h.update(factors)
     return h.hexdigest()
 
 
@@ -109,7 +112,7 @@ def own_dataset(
         classes,
         source,
         factors=factors,
-        digest=digest(images, labels, classes),
+        digest=digest(images, labels, classes, factors.fingerprint() if factors is not None else b""),
         factors_label_images=factors is not None,
     )
 

@@ -65,12 +65,17 @@ class ImageFactors(FactorGrid):
         super().__init__(tuple(len(v) for v in self.values), names)
         total = math.prod(self.factor_sizes)  # exact (a Python int), however many values there are
         self.missing = total - len(np.unique(index, axis=0))
-        self._images, self._where = images, where  # (N, C, H, W) uint8
+        self._images, self._where, self._index = images, where, index  # (N, C, H, W) uint8; (N, K)
         if self.missing == 0:  # then total <= N, and the flat index fits
             flat = index @ self._strides  # (N,)
             self._order = np.argsort(flat, kind="stable")  # image rows grouped by combination
             self._counts = np.bincount(flat, minlength=total)  # images per combination
             self._starts = np.cumsum(self._counts) - self._counts  # where each combination's rows begin
+
+    def fingerprint(self) -> bytes:
+        """The factor labels as bytes, for the data's digest: a run refuses data whose factors changed."""
+        values = repr((self.factor_names, [v.tolist() for v in self.values])).encode()
+        return values + np.ascontiguousarray(self._index, dtype=np.int64).tobytes()
 
     def check_full_grid(self) -> None:
         if self.missing:
