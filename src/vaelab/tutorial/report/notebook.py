@@ -39,7 +39,7 @@ from pathlib import Path
 import vaelab
 from vaelab.tutorial.report.notebook import show, show_images
 
-warnings.filterwarnings("ignore", message="IProgress not found")  # progress bars are off in notebooks
+warnings.filterwarnings("ignore", message="IProgress not found")  # without ipywidgets, bars are plain text
 
 OUT = Path(".")  # the folder vaelab tutorial wrote, where this notebook sits
 PROFILE = {profile!r}  # tiny, quick or full
