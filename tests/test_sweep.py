@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -103,7 +106,7 @@ def test_the_summary_table_leaves_scores_blank_for_runs_off_factor_data():
     assert first == ["digits", "1.500", ""] and second == ["dsprites", "2.500", "0.250"]
 
 
-def test_four_array_jobs_give_the_summary_of_one_sweep(tmp_path, capsys, monkeypatch):
+def test_four_array_jobs_give_the_summary_of_one_sweep(tmp_path, capsys):
     """--list names the points, --only K trains one (K from $SLURM_ARRAY_TASK_ID when not given), --summarize
     builds the summary from what has finished: four such jobs give one `vaelab sweep`'s runs and losses."""
     path = write(tmp_path, {"base": BASE, "grid": {"objective.beta": [1, 4], "train.seed": [0, 1]}})
@@ -113,13 +116,12 @@ def test_four_array_jobs_give_the_summary_of_one_sweep(tmp_path, capsys, monkeyp
     listing = capsys.readouterr().out
     assert "| 3     | beta4-seed1 |" in listing and (parts / "configs" / "beta4-seed1.json").exists()
     assert not (parts / "runs").exists()  # listing trains nothing
-    for index in range(4):
-        if index == 2:
-            monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "2")
-            args = ["--only"]
-        else:
-            args = ["--only", str(index)]
-        assert main(["sweep", path, "--out", str(parts), "--quiet", *args]) == 0
+    for index in range(4):  # each point in a process of its own, as an array job's task
+        env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(index)}
+        args = ["--only"] if index == 2 else ["--only", str(index)]  # --only alone: the task id
+        command = [sys.executable, "-m", "vaelab", "sweep", path, "--out", str(parts), "--quiet", *args]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
         if index == 1:  # half-way: the summary names what is not finished yet
             assert main(["sweep", path, "--out", str(parts), "--summarize"]) == 0
             assert "not finished yet: beta4-seed0, beta4-seed1" in capsys.readouterr().out
