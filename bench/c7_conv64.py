@@ -28,8 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, SMOKE_OUT, print_table, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
+from vaelab.evaluation.protocols import PROTOCOLS  # noqa: E402
 from vaelab.parallel.pool import train_jobs  # noqa: E402
-from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, read_curve  # noqa: E402
+from vaelab.runs.factor_scores import curve_scorer, read_curve  # noqa: E402
 from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
 from vaelab.training.history import read_metrics  # noqa: E402

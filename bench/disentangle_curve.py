@@ -31,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, SMOKE_OUT, write_result  # noqa: E402
 from vaelab.config import from_dict  # noqa: E402
+from vaelab.evaluation.protocols import PROTOCOLS  # noqa: E402
 from vaelab.parallel.pool import train_jobs  # noqa: E402
-from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, log_spaced_epochs, read_curve  # noqa: E402
+from vaelab.runs.factor_scores import curve_scorer, log_spaced_epochs, read_curve  # noqa: E402
 from vaelab.runs.state import RunState, run_state  # noqa: E402
 from vaelab.training.config import RunConfig  # noqa: E402
 from vaelab.tutorial.curves import curve_bands, paired_curve  # noqa: E402

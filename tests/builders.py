@@ -1,6 +1,8 @@
 """Files in the datasets' exact formats, written by tests."""
 
+import dataclasses
 import gzip
+import os
 
 import numpy as np
 
@@ -47,3 +49,19 @@ def resume(run_dir, **options):
     from vaelab.runs.train import train_run
 
     return train_run(load_config(run_dir), run_dir, existing="continue", **options)
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalAfterEpoch:
+    """An epoch hook that sends this process `signum` at the end of epoch `epoch`: Ctrl-C (SIGINT) or a
+    scheduler's SIGTERM arriving as the epoch's checkpoint is written, so the loop stops at its next step."""
+
+    signum: int
+    epoch: int = 1
+
+    def __call__(self, built, run_dir):
+        def on_epoch(record):
+            if record["epoch"] == self.epoch:
+                os.kill(os.getpid(), self.signum)
+
+        return on_epoch

@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from vaelab.config import from_dict
+from vaelab.evaluation.protocols import PROTOCOLS
 from vaelab.objectives import OBJECTIVES
 from vaelab.objectives.config import OBJECTIVES as OBJECTIVE_CHOICES
 from vaelab.runs.build import build
-from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, log_spaced_epochs, read_curve
+from vaelab.runs.factor_scores import curve_scorer, log_spaced_epochs, read_curve
 from vaelab.runs.train import train_run
 from vaelab.training import trainer
 from vaelab.training.checkpoint import read_state

@@ -19,7 +19,7 @@ from vaelab.runs.state import RunState, run_state
 from vaelab.training.config import RunConfig
 from vaelab.training.sigint import Interrupted, stop_requested
 
-from .builders import train_flags
+from .builders import SignalAfterEpoch, train_flags
 from .test_resume import wait_for_checkpoint
 
 # only epoch ends checkpoint on their own, so a checkpoint in the middle of an epoch is a stop's
@@ -77,24 +77,13 @@ def test_every_rank_stops_at_the_same_step_with_rank_zeros_checkpoint(tmp_path, 
         assert len(re.findall(rf"interrupted by {name} at", err)) == 2, err
 
 
-class SignalAfterFirstEpoch:
-    """An epoch hook that sends this process SIGTERM at the end of epoch 1, as a scheduler would."""
-
-    def __call__(self, setup, run_dir):
-        def on_epoch(record):
-            if record["epoch"] == 1:
-                os.kill(os.getpid(), signal.SIGTERM)
-
-        return on_epoch
-
-
 def test_a_stopped_pool_in_this_process_checkpoints_its_run_and_starts_no_other(tmp_path):
     cfg = from_dict(
         RunConfig, {"data": {"dataset": "digits", "val_size": 100}, "model": {"hidden": [32]}, "train": {"epochs": 2}}
     )
     runs = [tmp_path / "a", tmp_path / "b"]
     with pytest.raises(Interrupted) as stop:
-        train_jobs([(cfg, run, SignalAfterFirstEpoch()) for run in runs], workers=1, quiet=True)
+        train_jobs([(cfg, run, SignalAfterEpoch(signal.SIGTERM)) for run in runs], workers=1, quiet=True)
     assert stop.value.exit_code == 143 and str(stop.value).startswith("stopped by SIGTERM")
     assert (state(runs[0])["epoch"], state(runs[0])["batch"]) == (1, 1)  # the first step after the signal
     assert not runs[1].exists() and stop_requested() == 0  # b never started; this process follows no pool now

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 
 import pytest
@@ -21,7 +20,7 @@ from vaelab.runs.train import train_run
 from vaelab.training.config import RunConfig
 from vaelab.training.sigint import Interrupted
 
-from .builders import resume
+from .builders import SignalAfterEpoch, resume
 from .extras import need
 
 ARGS = ["--dataset", "digits", "--val-size", "100", "--hidden", "32", "--latent-dim", "2", "--batch-size", "256"]
@@ -109,22 +108,10 @@ def test_logging_leaves_training_unchanged(logged):
     assert strip == [{k: v for k, v in r.items() if k not in drop} for r in metrics(root / "plain")]
 
 
-class StopAfterFirstEpoch:
-    """An epoch hook that presses Ctrl-C at the end of epoch 1: the loop checkpoints that epoch, stops at the
-    next step with a checkpoint and raises Interrupted, as `vaelab train` does on a real Ctrl-C."""
-
-    def __call__(self, setup, run_dir):
-        def on_epoch(record):
-            if record["epoch"] == 1:
-                os.kill(os.getpid(), signal.SIGINT)
-
-        return on_epoch
-
-
 def test_a_resumed_run_continues_the_same_logs(tmp_path):
     cfg = TrackingConfig(("tensorboard", "mlflow"), str(tmp_path / "mlruns"), "resume")
     run_dir = tmp_path / "run"
-    hook = chain_hooks(tracking_hook(cfg), StopAfterFirstEpoch())
+    hook = chain_hooks(tracking_hook(cfg), SignalAfterEpoch(signal.SIGINT))
     with pytest.raises(Interrupted):
         train_run(from_dict(RunConfig, CONFIG), run_dir, quiet=True, hook=hook)
     uri = cfg.resolved().mlflow_uri

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaelab.evaluation import protocols
 from vaelab.evaluation.disentanglement import dci_from_codes, mig_continuous_from_posteriors, mig_from_codes
 from vaelab.evaluation.factor_codes import sample_factor_codes
 from vaelab.evaluation.fixed_factor_scores import beta_vae_score
@@ -29,7 +28,6 @@ from vaelab.training.validate import evaluating
 CURVE_FILE = "curve.jsonl"
 # dSprites' factors a 32 x 32 sprite shows clearly: scale, posX and posY (shape and orientation blur at that size)
 RESOLVED = (1, 3, 4)
-PROTOCOLS = protocols.PROTOCOLS  # metric sizes by name ("full" is disentanglement_lib's), here for the tutorial
 
 
 def posterior(built: BuiltRun):

@@ -66,9 +66,10 @@ def restore(
     device: torch.device,
     auxiliary: Auxiliary | None = None,
     scaler: torch.amp.GradScaler | None = None,
-) -> Position:
+) -> tuple[Position, bool]:
     """Load weights, optimizer, the objective's own network (if any), RNG state and the fp16 loss scaler's
-    state (if `scaler` is enabled) from RUN; returns where to continue."""
+    state (if `scaler` is enabled) from RUN; returns where to continue and whether the checkpoint is marked
+    finished."""
     state = read_state(run_dir)
     if scaler is not None and scaler.is_enabled() and "scaler" in state:
         scaler.load_state_dict(state["scaler"])
@@ -82,7 +83,7 @@ def restore(
     if "rng.cuda" in extra and device.type == "cuda":
         torch.cuda.set_rng_state(extra["rng.cuda"], device)
     fields = {k: state[k] for k in ("epoch", "batch", "step", "sums", "seconds", "skipped") if k in state}
-    return Position(**fields)
+    return Position(**fields), bool(state.get("finished", False))
 
 
 def resumed(
@@ -96,6 +97,6 @@ def resumed(
     """`restore`, with RUN/metrics.jsonl cut to the epochs the checkpoint holds; returns where to continue
     and whether the checkpoint is marked finished (trained to its last epoch, or stopped early: nothing
     is left to train)."""
-    pos = restore(run_dir, model, optimizer, device, auxiliary, scaler)
+    pos, finished = restore(run_dir, model, optimizer, device, auxiliary, scaler)
     truncate_metrics(run_dir, pos.epoch)
-    return pos, bool(read_state(run_dir).get("finished", False))
+    return pos, finished

@@ -89,9 +89,7 @@ class StopFlag:
     def __enter__(self) -> StopFlag:
         self.world = distributed.info()[1]
         self.group = distributed.host_group()  # every rank enters as training starts: the group is made together
-        if threading.current_thread() is threading.main_thread():
-            for number in signal_numbers(self.names):
-                self.previous[number] = signal.signal(number, self._handle)
+        self.previous = _install(self.names, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -107,8 +105,7 @@ class StopFlag:
         return distributed.max_all(self.signum, self.group) if self.world > 1 else self.signum
 
     def __exit__(self, *exc) -> None:
-        for number, previous in self.previous.items():
-            signal.signal(number, previous if previous is not None else signal.SIG_DFL)
+        _restore(self.previous)
 
 
 def shared_request():
@@ -144,15 +141,24 @@ def following(request: Sequence) -> Iterator[None]:
 def raising(names: Sequence[str]) -> Iterator[None]:
     """While the block runs, each stop signal `names` raises StopNow at once, as Python's Ctrl-C raises
     KeyboardInterrupt: for a process that trains nothing itself (the driver of Ray tasks)."""
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for number in signal_numbers(names):
-            previous[number] = signal.signal(number, _raise_now)
+    previous = _install(names, _raise_now)
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        _restore(previous)
+
+
+def _install(names: Sequence[str], handler) -> dict[int, object]:
+    """Handle the signals `names` with `handler` (only the main thread may); returns the handlers replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, handler) for number in signal_numbers(names)}
+
+
+def _restore(previous: dict[int, object]) -> None:
+    """Put back the handlers `_install` replaced (one Python did not set comes back as the default)."""
+    for number, handler in previous.items():
+        signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
 def _raise_now(signum, frame) -> None:

@@ -21,10 +21,11 @@ import numpy as np
 import torch
 
 from vaelab.evaluation.latent import kl_per_dimension
+from vaelab.evaluation.protocols import PROTOCOLS
 from vaelab.progress import on_terminal
 from vaelab.runs.codes import decode_means, encode_split
 from vaelab.runs.curve import Curve
-from vaelab.runs.factor_scores import PROTOCOLS, curve_scorer, read_curve, score
+from vaelab.runs.factor_scores import curve_scorer, read_curve, score
 from vaelab.tutorial.claims import Claim, Effect
 from vaelab.tutorial.experiment import Arm, Experiment, TrainedArms
 from vaelab.tutorial.profiles import ByProfile
