@@ -68,8 +68,9 @@ def restore(
     scaler: torch.amp.GradScaler | None = None,
 ) -> tuple[Position, bool]:
     """Load weights, optimizer, the objective's own network (if any), RNG state and the fp16 loss scaler's
-    state (if `scaler` is enabled) from RUN; returns where to continue and whether the checkpoint is marked
-    finished."""
+    state (if `scaler` is enabled) from RUN, and cut RUN/metrics.jsonl to the epochs the checkpoint holds;
+    returns where to continue and whether the checkpoint is marked finished (trained to its last epoch, or
+    stopped early: nothing is left to train)."""
     state = read_state(run_dir)
     if scaler is not None and scaler.is_enabled() and "scaler" in state:
         scaler.load_state_dict(state["scaler"])
@@ -83,20 +84,5 @@ def restore(
     if "rng.cuda" in extra and device.type == "cuda":
         torch.cuda.set_rng_state(extra["rng.cuda"], device)
     fields = {k: state[k] for k in ("epoch", "batch", "step", "sums", "seconds", "skipped") if k in state}
+    truncate_metrics(run_dir, fields.get("epoch", 0))
     return Position(**fields), bool(state.get("finished", False))
-
-
-def resumed(
-    run_dir: Path,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    device: torch.device,
-    auxiliary: Auxiliary | None = None,
-    scaler: torch.amp.GradScaler | None = None,
-) -> tuple[Position, bool]:
-    """`restore`, with RUN/metrics.jsonl cut to the epochs the checkpoint holds; returns where to continue
-    and whether the checkpoint is marked finished (trained to its last epoch, or stopped early: nothing
-    is left to train)."""
-    pos, finished = restore(run_dir, model, optimizer, device, auxiliary, scaler)
-    truncate_metrics(run_dir, pos.epoch)
-    return pos, finished

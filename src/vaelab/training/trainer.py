@@ -37,7 +37,7 @@ from vaelab.training.early_stop import Stopping
 from vaelab.training.history import append_metrics
 from vaelab.training.optim import build_optimizer, grad_scaler, lr_factor, optimizer_step
 from vaelab.training.protocols import TrainingObjective
-from vaelab.training.resume import Position, resumed, save
+from vaelab.training.resume import Position, restore, save
 from vaelab.training.sigint import StopFlag, stopped
 from vaelab.training.validate import mean_terms
 
@@ -140,7 +140,7 @@ class Loop:
         if warning and not quiet:
             print(warning, file=sys.stderr)
         scaler = grad_scaler(device, cfg.precision)
-        pos, finished = resumed(run_dir, model, optimizer, device, auxiliary, scaler) if resume else (Position(), False)
+        pos, finished = restore(run_dir, model, optimizer, device, auxiliary, scaler) if resume else (Position(), False)
         base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
         for g, base in zip(optimizer.param_groups, base_lrs):
             g["initial_lr"] = base
