@@ -72,9 +72,18 @@ def experiment(
         raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
     where = _where(backend, log)
     ctx = make_context(
-        out, profile, seeds, dataset=dataset, data_dir=data_dir, quiet=quiet, force=force, first_seed=first_seed,
-        workers=workers, image_size=tuple(image_size), **where,
-    )  # fmt: skip
+        out,
+        profile,
+        seeds,
+        dataset=dataset,
+        data_dir=data_dir,
+        quiet=quiet,
+        force=force,
+        first_seed=first_seed,
+        workers=workers,
+        image_size=tuple(image_size),
+        **where,
+    )
     path = run_experiment(name, ctx)
     return {**json.loads(Path(path).read_text()), "folder": str(Path(path).parent)}
 
@@ -99,9 +108,16 @@ def run_tutorial(
 
     where = _where(backend, log)
     return run.run_tutorial(
-        out, profile=profile, data_dir=data_dir, seed=seed, quiet=quiet, force=force, seeds=seeds, workers=workers,
+        out,
+        profile=profile,
+        data_dir=data_dir,
+        seed=seed,
+        quiet=quiet,
+        force=force,
+        seeds=seeds,
+        workers=workers,
         **where,
-    )  # fmt: skip
+    )
 
 
 def _where(backend: str | RayConfig, log: Log) -> dict:

@@ -40,9 +40,8 @@ class RunData:
 
     @classmethod
     def of(cls, dataset: ImageDataset, splits: Splits) -> RunData:
-        data = cls(lambda: (dataset, splits))
-        data._value = (dataset, splits)
-        return data
+        """Data already read."""
+        return cls(lambda: (dataset, splits))
 
     def get(self) -> tuple[ImageDataset, Splits]:
         if self._value is None:

@@ -43,7 +43,7 @@ def loading_device(cfg: RunConfig, device: str | torch.device | None) -> torch.d
     """The device asked for; by default the one the run trained on when this machine has it, else the best
     one here (a run trained on a GPU loads on a CPU-only machine)."""
     if device is not None:
-        return resolve_device(str(device)) if str(device) in ("auto", "cuda", "mps") else torch.device(device)
+        return resolve_device(str(device))
     try:
         return resolve_device(cfg.train.device)
     except ConfigError:
