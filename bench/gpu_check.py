@@ -51,6 +51,7 @@ from vaelab.runs.build import build  # noqa: E402
 from vaelab.runs.evaluate import evaluation_report  # noqa: E402
 from vaelab.runs.train import train_run  # noqa: E402
 from vaelab.training.config import RunConfig, TrainConfig  # noqa: E402
+from vaelab.training.device import gpu_count  # noqa: E402
 from vaelab.training.distributed import MULTI_RANK  # noqa: E402
 from vaelab.training.trainer import fit  # noqa: E402
 
@@ -72,10 +73,6 @@ TORCHRUN_TOLERANCE = 1e-4  # max |parameter difference|, 2 processes against 1 (
 REFUSAL = "NCCL needs one GPU per process"  # vaelab's line when a node has fewer GPUs than processes
 DSPRITES_BATCHES, DSPRITES_BATCH = 20, 256
 NLL_GPU, NLL_CPU = (1000, 200), (100, 20)  # (K, test images)
-
-
-def gpu_count() -> int:
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
 def gpu_names() -> list[str]:
