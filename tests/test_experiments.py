@@ -3,8 +3,10 @@ per-seed numbers, paired arms differ only in what their claim is about, and the 
 
 import html
 import json
+import shutil
 
 import pytest
+import torch
 from PIL import Image
 
 from vaelab.cli import main
@@ -167,3 +169,49 @@ def test_the_tutorial_trains_every_experiments_runs_in_one_pool_each_once(tmp_pa
     assert sum(f.name.startswith("vae-z20-seed0-") for f in folders) == 1  # four experiments share it
     hooks = {f.name.split("-seed")[0]: hook for _, f, hook in jobs}
     assert isinstance(hooks["dsprites-beta4"], Curve) and hooks["vae-z20"] is None  # hooks go with runs
+
+
+def test_measuring_side_by_side_gives_what_measuring_in_turn_gives(tiny_report, tmp_path):
+    """The tutorial measures its experiments in two processes (the page above was made so): measuring them
+    one after the other in this process gives the same numbers and verdicts."""
+    from vaelab.tutorial.run import make_context, measure_all
+
+    out = tmp_path / "again"
+    shutil.copytree(tiny_report, out)
+    jobs = [(name, make_context(out, "tiny", quiet=True)) for name in ("generation", "sparsity", "denoising")]
+    measure_all(jobs, quiet=True, workers=1)
+    side_by_side, in_turn = results_of(tiny_report), results_of(out)
+    for name, _ in jobs:
+        assert in_turn[name]["claims"] == side_by_side[name]["claims"]
+        for arm, seeds in side_by_side[name]["per_seed"].items():
+            for seed, measures in seeds.items():
+                assert in_turn[name]["per_seed"][arm][seed] == pytest.approx(measures, rel=1e-6, nan_ok=True)
+
+
+def test_processes_asking_for_one_classifier_train_it_once(tiny_dataset, tmp_path, monkeypatch):
+    """classifier_for holds a lock while it trains: a second caller waits and reads the first one's."""
+    import threading
+    import time
+
+    from vaelab.evaluation import feature_classifier
+
+    trained, real = [], feature_classifier.train_classifier
+
+    def slow(*args, **kwargs):
+        trained.append(1)
+        time.sleep(0.5)  # the other caller arrives while this one trains
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feature_classifier, "train_classifier", slow)
+    got = []
+
+    def ask():
+        got.append(feature_classifier.classifier_for(tiny_dataset, torch.device("cpu"), tmp_path, epochs=1))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(trained) == 1 and len(got) == 2
+    assert got[0].test_accuracy == got[1].test_accuracy

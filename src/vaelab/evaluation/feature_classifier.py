@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
-from vaelab.atomic import atomic_write_text
+from vaelab.atomic import atomic_write_bytes, atomic_write_text, locked
 from vaelab.data.dataset import ImageDataset
 
 CLASSIFIER_LR = 1e-3  # Adam, for the small feature classifier (a few epochs)
@@ -102,22 +102,22 @@ def train_classifier(
 def classifier_for(
     ds: ImageDataset, device: torch.device, cache_root: str | Path, epochs: int = 2, limit: int | None = None
 ) -> FeatureClassifier:
-    """The cached classifier for this dataset and these settings, trained on first use."""
+    """The cached classifier for this dataset and these settings, trained on first use. Processes asking for
+    the same one at once take turns (a lock file beside it): the first trains it, the others read it."""
     key = hashlib.sha256(json.dumps([ds.name, list(ds.image_shape), len(ds.train_images), epochs, limit]).encode())
     stem = Path(cache_root) / "classifiers" / f"{ds.name}-{key.hexdigest()[:10]}"
     weights, info = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
-    net = SmallConvNet(ds.image_shape, classes=int(ds.train_labels.max()) + 1)
-    if weights.exists() and info.exists():
-        try:
-            net.load_state_dict(load_file(weights))
-            return FeatureClassifier(net.to(device), json.loads(info.read_text())["test_accuracy"], device)
-        except (OSError, KeyError, ValueError, RuntimeError):
-            pass  # unreadable or stale: train again
-    clf = train_classifier(ds, device, epochs, limit)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in clf.net.state_dict().items()}, weights)
-    atomic_write_text(
-        info,
-        json.dumps({"dataset": ds.name, "epochs": epochs, "limit": limit, "test_accuracy": clf.test_accuracy}) + "\n",
-    )
-    return clf
+    with locked(stem.with_suffix(".lock")):
+        net = SmallConvNet(ds.image_shape, classes=int(ds.train_labels.max()) + 1)
+        if weights.exists() and info.exists():
+            try:
+                net.load_state_dict(load_file(weights))
+                return FeatureClassifier(net.to(device), json.loads(info.read_text())["test_accuracy"], device)
+            except (OSError, KeyError, ValueError, RuntimeError):
+                pass  # unreadable or stale: train again
+        clf = train_classifier(ds, device, epochs, limit)
+        atomic_write_bytes(weights, save({k: v.detach().cpu().contiguous() for k, v in clf.net.state_dict().items()}))
+        record = {"dataset": ds.name, "epochs": epochs, "limit": limit, "test_accuracy": clf.test_accuracy}
+        atomic_write_text(info, json.dumps(record) + "\n")
+        return clf

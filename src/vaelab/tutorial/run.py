@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
+
+import torch
 
 from vaelab.parallel.pool import RayConfig, train_jobs
 from vaelab.runs.tracking.config import TrackingConfig
@@ -48,16 +52,46 @@ def train_all(jobs: list[tuple[str, Context]], ctx: Context) -> None:
     train_jobs(todo, ctx.workers, ctx.quiet, fresh=ctx.force, desc="tutorial: training", ray=ctx.ray)
 
 
-def measure_all(jobs: list[tuple[str, Context]], quiet: bool) -> None:
-    """Run each experiment in turn (its runs already trained), with a line per experiment and the time left."""
+# The slowest to measure (two t-SNE maps each, the IWAE NLL of the autoregressive decoder's runs), started first
+# so that the processes measuring side by side end close together.
+MEASURED_FIRST = ("latent-kl", "clusters", "kl-annealing")
+
+
+def measure_all(jobs: list[tuple[str, Context]], quiet: bool, workers: int = 1) -> None:
+    """Run each experiment (its runs already trained): in turn, or in `workers` processes of one thread
+    each, since an experiment's measuring is mostly single-threaded (t-SNE, scikit-learn, small batches);
+    a line per experiment with the time left."""
     started = time.perf_counter()
-    for i, (name, job_ctx) in enumerate(jobs):
+
+    def line(done: int, name: str, job_ctx: Context, verb: str) -> None:  # `done` experiments have ended
         elapsed = time.perf_counter() - started
-        eta = f", about {elapsed / i * (len(jobs) - i) / 60:.1f} min left" if i else ""
+        eta = f", about {elapsed / done * (len(jobs) - done) / 60:.1f} min left" if done else ""
+        number = done if verb == "measured" else done + 1
         if not quiet:
-            line = f"[{i + 1}/{len(jobs)}] {job_ctx.slug(name)}: measuring ({elapsed / 60:.1f} min{eta})"
-            print(line, file=sys.stderr)
-        run_experiment(name, job_ctx)
+            print(f"[{number}/{len(jobs)}] {job_ctx.slug(name)}: {verb} ({elapsed / 60:.1f} min{eta})", file=sys.stderr)
+
+    if workers <= 1 or len(jobs) <= 1:
+        for i, (name, job_ctx) in enumerate(jobs):
+            line(i, name, job_ctx, "measuring")
+            run_experiment(name, job_ctx)
+        return
+    ordered = sorted(jobs, key=lambda job: job[0] not in MEASURED_FIRST)
+    quietly = [(name, dataclasses.replace(job_ctx, quiet=True)) for name, job_ctx in ordered]
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(min(workers, len(jobs)), initializer=torch.set_num_threads, initargs=(threads,)) as pool:
+        try:
+            for i, (name, job_ctx) in enumerate(pool.imap_unordered(_measure_one, quietly)):
+                line(i + 1, name, job_ctx, "measured")
+        except BaseException:  # Ctrl-C or a failed experiment: stop the others at once (nothing to keep)
+            for process in pool._pool:
+                process.kill()
+            raise
+
+
+def _measure_one(job: tuple[str, Context]) -> tuple[str, Context]:
+    run_experiment(*job)
+    return job
 
 
 def run_tutorial(
@@ -84,7 +118,8 @@ def run_tutorial(
     started = time.perf_counter()
     train_all(jobs, ctx)
     measuring = time.perf_counter()
-    measure_all([(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs], quiet)  # trained now
+    trained = [(name, dataclasses.replace(job_ctx, force=False)) for name, job_ctx in jobs]
+    measure_all(trained, quiet, workers if ray is None else 1)
     info = {
         "profile": profile,
         "seeds": ctx.seeds,
