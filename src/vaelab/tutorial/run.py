@@ -20,8 +20,6 @@ from vaelab.tutorial.registry import EXPERIMENTS
 from vaelab.tutorial.report.html import write_report
 from vaelab.tutorial.report.notebook import write_notebook
 
-SECOND_DATASET, SECOND_DATASET_EXPERIMENTS = "fashion-mnist", ("clusters", "blur")
-
 
 def run_experiment(name: str, ctx: Context) -> Path:
     return runner.run(EXPERIMENTS[name], ctx)["path"]
@@ -114,7 +112,7 @@ def run_tutorial(
     out.mkdir(parents=True, exist_ok=True)
     settings = {"data_dir": data_dir, "quiet": quiet, "force": force, "workers": workers, "ray": ray}
     ctx = make_context(out, profile, seeds, first_seed=seed, tracking=tracking, **settings)
-    jobs = tutorial_jobs(ctx, [n for n in EXPERIMENTS if not only or n in only])
+    jobs = [(name, ctx) for name in EXPERIMENTS if not only or name in only]
     started = time.perf_counter()
     train_all(jobs, ctx)
     measuring = time.perf_counter()
@@ -131,12 +129,3 @@ def run_tutorial(
     if write_notebook(out, profile, seeds, seed) is None and not quiet:
         print("vaelab: tutorial.ipynb not written: pip install 'vaelab[notebook]' for it", file=sys.stderr)
     return page
-
-
-def tutorial_jobs(ctx: Context, names: list[str]) -> list[tuple[str, Context]]:
-    """(experiment, context) for each experiment named; the full profile repeats some on a second dataset."""
-    jobs = [(name, ctx) for name in names]
-    if ctx.profile == "full":
-        second = dataclasses.replace(ctx, dataset=SECOND_DATASET)
-        jobs += [(name, second) for name in SECOND_DATASET_EXPERIMENTS if name in names]
-    return jobs
