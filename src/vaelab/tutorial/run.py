@@ -88,7 +88,12 @@ def measure_all(jobs: list[tuple[str, Context]], quiet: bool, workers: int = 1) 
 
 
 def _measure_one(job: tuple[str, Context]) -> tuple[str, Context]:
-    run_experiment(*job)
+    """One experiment, in a pool's worker: scikit-learn's parallel loops run in this process (a daemonic
+    worker cannot start its own, and joblib would warn on every call that it falls back to one job)."""
+    from joblib import parallel_config
+
+    with parallel_config(backend="sequential"):
+        run_experiment(*job)
     return job
 
 
