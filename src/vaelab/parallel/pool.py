@@ -97,18 +97,29 @@ def _train_all(payloads: list[Job], workers: int, quiet: bool, desc: str = "trai
         for job in payloads:
             yield train_job_or_failure(dataclasses.replace(job, quiet=quiet))
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = threads_per_worker(workers)
     processes = min(workers, len(payloads))
     gpus = pool_gpus(processes, [job.cfg["train"]["device"] for job in payloads])
     if gpus and not quiet:
         tqdm.write(gpu_line(desc, gpus), file=sys.stderr)
-    spawn = multiprocessing.get_context("spawn")
-    initargs = (threads, gpus, spawn.Value("i", 0), stop)
-    with spawn.Pool(processes, initializer=_init_worker, initargs=initargs) as pool:
+    initargs = (threads, gpus, multiprocessing.get_context("spawn").Value("i", 0), stop)
+    yield from in_processes(train_pinned, payloads, processes, _init_worker, initargs)
+
+
+def threads_per_worker(workers: int) -> int:
+    """Torch threads for each of `workers` processes sharing this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def in_processes(fn, items: list, processes: int, initializer, initargs: tuple):
+    """fn(item) for every item in `processes` spawned processes (each started with initializer(*initargs)),
+    yielding results as they end. On an exception here (a failure, a second stop signal) the workers are
+    killed at once: terminate()'s SIGTERM would be a stop signal they finish their step on."""
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=initializer, initargs=initargs) as pool:
         try:
-            yield from pool.imap_unordered(train_pinned, payloads)
-        except BaseException:  # a second stop signal, or a failure here: the workers stop at once
-            for process in pool._pool:  # terminate()'s SIGTERM would be a stop signal they finish their step on
+            yield from pool.imap_unordered(fn, items)
+        except BaseException:
+            for process in pool._pool:
                 process.kill()
             raise
         pool.close()  # let the workers exit on their own (terminate() leaves their semaphores behind)

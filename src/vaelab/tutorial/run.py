@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from vaelab.parallel.pool import RayConfig, train_jobs
+from vaelab.parallel.pool import RayConfig, in_processes, threads_per_worker, train_jobs
 from vaelab.runs.tracking.config import TrackingConfig
 from vaelab.tutorial import runner
 from vaelab.tutorial.context import Context
@@ -75,16 +73,11 @@ def measure_all(jobs: list[tuple[str, Context]], quiet: bool, workers: int = 1) 
         return
     ordered = sorted(jobs, key=lambda job: job[0] not in MEASURED_FIRST)
     quietly = [(name, dataclasses.replace(job_ctx, quiet=True)) for name, job_ctx in ordered]
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(min(workers, len(jobs)), initializer=torch.set_num_threads, initargs=(threads,)) as pool:
-        try:
-            for i, (name, job_ctx) in enumerate(pool.imap_unordered(_measure_one, quietly)):
-                line(i + 1, name, job_ctx, "measured")
-        except BaseException:  # Ctrl-C or a failed experiment: stop the others at once (nothing to keep)
-            for process in pool._pool:
-                process.kill()
-            raise
+    measured = in_processes(
+        _measure_one, quietly, min(workers, len(jobs)), torch.set_num_threads, (threads_per_worker(workers),)
+    )
+    for i, (name, job_ctx) in enumerate(measured):
+        line(i + 1, name, job_ctx, "measured")
 
 
 def _measure_one(job: tuple[str, Context]) -> tuple[str, Context]:
