@@ -1,7 +1,8 @@
 """Preemption with more than one process: every torchrun rank stops at the same step (a signal to one rank
 reaches all; Slurm's SIGTERM to every process, passed on again by torchrun, is one request), and a stopped
 pool (a sweep's workers, or its runs trained in this process) leaves each run that was training with a
-checkpoint, starts no other run, and the same command finishes them."""
+checkpoint, starts no other run, and the same command finishes them; a stopped torchrun run resumes on every
+rank to the weights of a run never stopped."""
 
 import json
 import os
@@ -17,10 +18,11 @@ from vaelab.config import from_dict
 from vaelab.parallel.pool import train_jobs
 from vaelab.runs.state import RunState, run_state
 from vaelab.training.config import RunConfig
+from vaelab.training.history import read_metrics
 from vaelab.training.sigint import Interrupted, stop_requested
 
 from .builders import SignalAfterEpoch, train_flags
-from .test_resume import wait_for_checkpoint
+from .test_resume import wait_for_checkpoint, weights
 
 # only epoch ends checkpoint on their own, so a checkpoint in the middle of an epoch is a stop's
 NO_TIMED = {"checkpoint_minutes": 0, "threads": 1}
@@ -56,9 +58,8 @@ def state(run: Path) -> dict:
     return json.loads((run / "checkpoint" / "state.json").read_text())
 
 
-@pytest.mark.parametrize("to", ["rank 1 alone", "every process"])
-def test_every_rank_stops_at_the_same_step_with_rank_zeros_checkpoint(tmp_path, to):
-    run = tmp_path / "run"
+def stop_torchrun(run: Path, to: str) -> tuple[signal.Signals, str]:
+    """Start a two-rank run, signal `to` in its second epoch, and wait for it to stop: (signal, stderr)."""
     proc = subprocess.Popen([*TORCHRUN, "train", *DDP, "--out", str(run)], stderr=subprocess.PIPE, text=True)
     wait_for_checkpoint(run, proc, timeout=180)  # the end of the first epoch: the second has begun
     ranks = rank_pids(proc.pid)
@@ -69,12 +70,29 @@ def test_every_rank_stops_at_the_same_step_with_rank_zeros_checkpoint(tmp_path, 
     for pid in pids:
         os.kill(pid, signum)
     _, err = proc.communicate(timeout=180)
-    name = signal.Signals(signum).name
-    steps = set(re.findall(rf"interrupted by {name} at epoch 2, step (\d+)", err))
+    return signal.Signals(signum), err
+
+
+@pytest.mark.parametrize("to", ["rank 1 alone", "every process"])
+def test_every_rank_stops_at_the_same_step_with_rank_zeros_checkpoint(tmp_path, to):
+    run = tmp_path / "run"
+    signum, err = stop_torchrun(run, to)
+    steps = set(re.findall(rf"interrupted by {signum.name} at epoch 2, step (\d+)", err))
     saved = state(run)  # rank 0's checkpoint is the step where every rank stopped, mid-epoch
     assert steps == {str(saved["step"])} and saved["batch"] > 0 and not saved["finished"], err
     if to == "every process":  # both ranks stopped on their own, neither at once
-        assert len(re.findall(rf"interrupted by {name} at", err)) == 2, err
+        assert len(re.findall(rf"interrupted by {signum.name} at", err)) == 2, err
+
+
+def test_a_stopped_torchrun_resumes_on_every_rank_to_the_weights_of_a_run_never_stopped(tmp_path):
+    run, straight = tmp_path / "run", tmp_path / "straight"
+    stop_torchrun(run, "every process")
+    assert state(run)["batch"] > 0 and not state(run)["finished"]
+    for command in (["--resume", str(run)], [*DDP, "--out", str(straight)]):  # every rank reads the checkpoint
+        done = subprocess.run([*TORCHRUN, "train", *command, "--quiet"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert state(run)["finished"] and len(read_metrics(run)) == 3
+    assert weights(run) == weights(straight)
 
 
 def test_a_stopped_pool_in_this_process_checkpoints_its_run_and_starts_no_other(tmp_path):

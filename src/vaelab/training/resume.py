@@ -66,11 +66,13 @@ def restore(
     device: torch.device,
     auxiliary: Auxiliary | None = None,
     scaler: torch.amp.GradScaler | None = None,
+    writes: bool = True,
 ) -> tuple[Position, bool]:
     """Load weights, optimizer, the objective's own network (if any), RNG state and the fp16 loss scaler's
     state (if `scaler` is enabled) from RUN, and cut RUN/metrics.jsonl to the epochs the checkpoint holds;
     returns where to continue and whether the checkpoint is marked finished (trained to its last epoch, or
-    stopped early: nothing is left to train)."""
+    stopped early: nothing is left to train). Under torchrun every rank restores; only the one that
+    `writes` (rank 0) cuts metrics.jsonl."""
     state = read_state(run_dir)
     if scaler is not None and scaler.is_enabled() and "scaler" in state:
         scaler.load_state_dict(state["scaler"])
@@ -84,5 +86,6 @@ def restore(
     if "rng.cuda" in extra and device.type == "cuda":
         torch.cuda.set_rng_state(extra["rng.cuda"], device)
     fields = {k: state[k] for k in ("epoch", "batch", "step", "sums", "seconds", "skipped") if k in state}
-    truncate_metrics(run_dir, fields.get("epoch", 0))
+    if writes:
+        truncate_metrics(run_dir, fields.get("epoch", 0))
     return Position(**fields), bool(state.get("finished", False))

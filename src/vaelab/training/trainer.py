@@ -132,7 +132,8 @@ class Loop:
                 )
             auxiliary.to(device)
         net = distributed.wrap(model)  # DistributedDataParallel under torchrun, else the model itself
-        run_dir = Path(run_dir) if run_dir is not None and rank == 0 else None  # rank 0 alone writes
+        source = Path(run_dir) if run_dir is not None else None  # every rank resumes from the checkpoint
+        run_dir = source if rank == 0 else None  # rank 0 alone writes
         quiet = quiet or rank != 0
         optimizer = build_optimizer(model, cfg, device)
         autocast(device, cfg.precision)  # refuse an unsupported precision before the first step
@@ -140,7 +141,8 @@ class Loop:
         if warning and not quiet:
             print(warning, file=sys.stderr)
         scaler = grad_scaler(device, cfg.precision)
-        pos, finished = restore(run_dir, model, optimizer, device, auxiliary, scaler) if resume else (Position(), False)
+        restored = restore(source, model, optimizer, device, auxiliary, scaler, writes=rank == 0) if resume else None
+        pos, finished = restored or (Position(), False)
         base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
         for g, base in zip(optimizer.param_groups, base_lrs):
             g["initial_lr"] = base
