@@ -3,10 +3,13 @@
     python bench/disentangle_curve.py [--out bench/out/disentangle-curve] [--workers 2] [--epochs 32]
     python bench/disentangle_curve.py --summarize          # rebuild the JSON and figure from what has run
     python bench/disentangle_curve.py --smoke              # two models, one seed, a few thousand images
+    python bench/disentangle_curve.py --models "capacity (C 25, gamma 250)"   # one model; the others' runs kept
 
 The models of Locatello et al.'s study, as objectives over one VAE (the beta-disentangle experiment's MLP,
 512-512, 10 latents, Adam 5e-4, batch 64, freshly rendered 32x32 images): beta 1, 4 and 16, capacity
-annealing (Burgess et al.: C rises to 25 nats over the run, gamma 1000), beta-TCVAE (beta 6), FactorVAE
+annealing (Burgess et al.: C rises to 25 nats over the run; gamma 1000, the paper's value at 64x64, and
+gamma 250 = 1000 x 1,024 / 4,096, scaled to the 32x32 image's pixel count, since the reconstruction term
+that gamma weighs the KL against sums over 4x fewer pixels), beta-TCVAE (beta 6), FactorVAE
 (gamma 10, a 6 x 1000 discriminator) and DIP-VAE-I (lambda_od 10, lambda_d 100). An epoch is 65,536
 images; each run is scored after epochs 1, 2, 4, 8, 16 and 32 (2,097,152 images), with MIG (binned, as
 disentanglement_lib), Chen et al.'s MIG, the FactorVAE score (2,000 / 1,000 votes), DCI disentanglement
@@ -15,7 +18,8 @@ and reconstruction.
 Resumable across sessions: finished runs are skipped, an interrupted run continues from its checkpoint
 (written every 10 minutes and at every epoch) and keeps its points; a line reports progress every few
 minutes, and bench/results/disentangle-curve.json and docs/disentangle-curve.png are rewritten as
-points arrive, so a stopped session loses nothing that finished.
+points arrive, so a stopped session loses nothing that finished. A run with --models keeps the other
+models' runs already in the JSON (same length and scoring), so one model can be added or rerun alone.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ MODELS = {
     "beta 4": {"beta": 4.0},
     "beta 16": {"beta": 16.0},
     "capacity (C 25, gamma 1000)": {"capacity_max": 25.0, "capacity_gamma": 1000.0},
+    "capacity (C 25, gamma 250)": {"capacity_max": 25.0, "capacity_gamma": 1000.0 * 32 * 32 / (64 * 64)},
     "beta-TCVAE (beta 6)": {"objective": "tcvae", "beta": 6.0},
     "FactorVAE (gamma 10)": {"objective": "factorvae", "tc_gamma": 10.0},
     "DIP-VAE-I (10, 100)": {"objective": "dip-vae-i", "lambda_od": 10.0, "lambda_d": 100.0},
@@ -124,14 +129,36 @@ def settling(runs: list[dict]) -> dict:
     return out
 
 
+def kept_runs(path: Path, args) -> tuple[list[dict], dict]:
+    """The runs (and model settings) of models this invocation does not run, from an earlier JSON at path
+    of the same length and scoring: a --models run adds to the bench instead of replacing it."""
+    if not path.exists():
+        return [], {}
+    old = json.loads(path.read_text())
+    same = old.get("images_per_run") == args.epochs * args.subset and old.get("score_epochs") == list(args.score_epochs)
+    if not same:
+        return [], {}
+    models = {m: o for m, o in old.get("models", {}).items() if m not in args.models}
+    return [r for r in old.get("runs", []) if r["model"] in models], models
+
+
 def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
     data = collect(jobs, args.score_epochs)
+    directory = SMOKE_OUT if args.smoke else RESULTS
+    name = "disentangle-curve" if not args.smoke else "disentangle-curve-smoke"
+    runs, models = kept_runs(directory / f"{name}.json", args)
+    planned = data["points_planned"] + len({(r["model"], r["seed"]) for r in runs}) * len(args.score_epochs)
+    data = {
+        "runs": runs + data["runs"],
+        "points": data["points"] + sum(len(r["checkpoints"]) for r in runs),
+        "points_planned": planned,
+    }
     payload = {
         "images_per_epoch": args.subset,
         "images_per_run": args.epochs * args.subset,
         "score_epochs": list(args.score_epochs),
         "protocol": PROTOCOLS["curve"],
-        "models": {m: MODELS[m] for m in args.models},
+        "models": {**models, **{m: MODELS[m] for m in args.models}},
         "network": MODEL,
         "train": TRAIN,
         "anchors": ANCHORS,
@@ -140,8 +167,7 @@ def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
         "settling": settling(data["runs"]),
         **data,
     }
-    name = "disentangle-curve" if not args.smoke else "disentangle-curve-smoke"
-    path = write_result(name, payload, SMOKE_OUT if args.smoke else RESULTS)
+    path = write_result(name, payload, directory)
     panels = {METRICS[k]: curve_bands(data["runs"], k) for k in METRICS}
     if any(panels.values()):
         figure = (SMOKE_OUT if args.smoke else DOCS) / ("disentangle-curve.png")
@@ -181,7 +207,9 @@ def main() -> None:
     )
     ap.add_argument("--epochs", type=int, default=32, help=f"epochs of {IMAGES_PER_EPOCH:,} images (default 32)")
     ap.add_argument("--points", type=int, default=6, help="scored epochs, log-spaced (default 6)")
-    ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS), metavar="MODEL")
+    ap.add_argument(
+        "--models", nargs="+", choices=list(MODELS), metavar="MODEL", help="default: all (two with --smoke)"
+    )
     ap.add_argument("--summarize", action="store_true", help="only rebuild the JSON and the figure")
     ap.add_argument("--smoke", action="store_true", help="two models, one seed, 3 epochs of 2,048 images")
     ap.add_argument("--report-minutes", type=float, default=5.0)
@@ -189,7 +217,8 @@ def main() -> None:
     args.subset = IMAGES_PER_EPOCH
     if args.smoke:
         args.out, args.seeds, args.epochs, args.subset = SMOKE_OUT / "disentangle-curve-smoke", 1, 3, 2048
-        args.models, args.points = ["beta 1", "FactorVAE (gamma 10)"], 3
+        args.models, args.points = args.models or ["beta 1", "FactorVAE (gamma 10)"], 3
+    args.models = args.models or list(MODELS)
     args.score_epochs = log_spaced_epochs(args.epochs, args.points)
     jobs = plan(args)
     started = time.perf_counter()
