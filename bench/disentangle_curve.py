@@ -176,18 +176,23 @@ def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
 
 
 def progress(jobs, args, started: float, stop: threading.Event) -> None:
-    """Every `args.report_minutes`: one line of runs and points done, with an ETA from the pace so far."""
-    first = collect(jobs, args.score_epochs)["points"]
+    """Every `args.report_minutes`: one line of runs and points done, with an ETA from the pace so far in
+    epochs scored (the points are log-spaced: counting them would promise the end far too soon)."""
+
+    def epochs(data: dict) -> int:
+        return sum(max((c["epoch"] for c in r["checkpoints"]), default=0) for r in data["runs"])
+
+    first = epochs(collect(jobs, args.score_epochs))
     while not stop.wait(60 * args.report_minutes):
         data = collect(jobs, args.score_epochs)
-        done, total = data["points"], data["points_planned"]
+        done, total = epochs(data), len(jobs) * args.epochs
         finished = sum(r["finished"] for r in data["runs"])
         elapsed = time.perf_counter() - started
         rate = (done - first) / elapsed if done > first else 0.0
         eta = f", about {(total - done) / rate / 3600:.1f} h left" if rate else ""
         print(
             f"[{time.strftime('%H:%M')}] disentangle-curve: {finished}/{len(jobs)} runs finished, "
-            f"{done}/{total} points{eta}",
+            f"{data['points']}/{data['points_planned']} points{eta}",
             file=sys.stderr,
             flush=True,
         )

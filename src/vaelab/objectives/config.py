@@ -39,7 +39,11 @@ class ObjectiveConfig:
         0.0, "capacity annealing (Burgess et al. 2018): final capacity C_max in nats; 0 turns it off"
     )
     capacity_epochs: float = option(10.0, "capacity annealing: epochs over which C rises linearly to C_max")
-    capacity_gamma: float = option(1000.0, "capacity annealing: weight gamma on |KL - C(t)|")
+    capacity_gamma: float = option(
+        1000.0,
+        "capacity annealing: weight gamma on |KL - C(t)|; the paper's 1000 is for 64x64 images: scale it by "
+        "pixels / 4096 (250 at 32x32), else the KL is held to C(t) too hard to carry the image",
+    )
     free_bits: float = option(0.0, "free bits (Kingma et al. 2016): nats per latent dimension below which KL is free")
     tc_gamma: float = option(
         10.0, "factorvae: weight gamma on the discriminator's total-correlation estimate (Kim & Mnih: 10-100)"
