@@ -118,7 +118,7 @@ def run_tutorial(
     measure_all(trained, quiet, workers if ray is None else 1)
     info = {
         "profile": profile,
-        "seeds": ctx.seeds,
+        "seeds per arm (where an experiment sets none of its own)": ctx.seeds,
         "experiments": len(jobs),
         "minutes": round((time.perf_counter() - started) / 60, 1),
         "minutes training": round((measuring - started) / 60, 1),  # all runs, in one pool

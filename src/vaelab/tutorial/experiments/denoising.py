@@ -45,7 +45,7 @@ GAIN = f"psnr_gain@{TRAIN_NOISE:g}"
 CLAIMS = [
     Claim(
         "C9a",
-        "An overcomplete plain autoencoder learns (close to) the identity: it passes noise through",
+        "An overcomplete plain autoencoder is drawn towards the identity as it trains: it passes more noise through",
         (
             Effect(
                 "gain_trend",

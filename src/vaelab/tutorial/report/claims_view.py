@@ -83,10 +83,11 @@ def forest_rows(claims: list[dict]) -> list[dict]:
                 continue
             scale = e.get("min_effect") or 1.0
             sign = e.get("direction") or 1
+            side = "" if e.get("direction") else " (none predicted)" if e.get("absent") else " (either side)"
             ends = [sign * v / scale if v is not None else math.nan for v in (e.get("ci_low"), e.get("ci_high"))]
             rows.append(
                 {
-                    "label": f"{c['id']} · {e['effect']}"[:90] + ("" if e.get("decides", True) else " (shown)"),
+                    "label": f"{c['id']} · {e['effect']}"[:90] + side + ("" if e.get("decides", True) else " (shown)"),
                     "estimate": sign * e["estimate"] / scale,
                     "low": min(ends),
                     "high": max(ends),
@@ -119,14 +120,20 @@ def glance_html(claims: list[dict], out_dir: Path, figure: Callable[..., str]) -
         save(effects_forest(rows), out_dir / "assets" / "claims-effects.png")
         caption = (
             "Each effect's estimate (dot) and 95% confidence interval over paired seeds, divided by the smallest "
-            "effect that matters for it and signed so that the claim's prediction points right. Inside the grey "
-            "band an effect is too small to matter; colour gives the effect's verdict."
+            "effect that matters for it and signed so that the claim's prediction points right (effects marked "
+            "'either side' or 'none predicted' keep their own sign). Inside the grey band an effect is too small "
+            "to matter; colour gives the effect's verdict."
         )
         alt = "every claim's effect with its confidence interval"
         parts.append(figure("assets/claims-effects.png", alt, caption, "wide"))
     judged = [c for c in claims if c.get("verdict") != "descriptive"]
     holm = dict(zip((id(c) for c in judged), holm_verdicts(judged)))
-    return "\n".join([*parts, claims_html(claims, [holm.get(id(c), c.get("verdict")) for c in claims])])
+    table = claims_html(claims, [holm.get(id(c), c.get("verdict")) for c in claims])
+    if judged and all(holm[id(c)] == c.get("verdict") for c in judged):
+        table += (
+            f"\n<p>Holm's correction across the page's {len(judged)} judged claims changes none of their verdicts.</p>"
+        )
+    return "\n".join([*parts, table])
 
 
 def claim_markdown(c: dict) -> str:

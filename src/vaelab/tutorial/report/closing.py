@@ -7,7 +7,8 @@ from __future__ import annotations
 SHORTCOMINGS = """
 - **Blurry samples.** With a factorised Gaussian or Bernoulli decoder, the decoder's best answer to an
   uncertain code is the average of the images it could mean, and averages are blurry. The blur
-  experiment measures it, and separates the VAE's part from the decoder's.
+  experiment measures it, and separates the VAE's part from the decoder's; it also shows that a Gaussian
+  decoder with a small σ can trade the blur for noise, which a sharpness measure mistakes for detail.
 - **Posterior collapse.** The KL term alone does not make a VAE ignore its code: as long as the decoder
   needs z to reconstruct x, the reconstruction gains more than the KL costs. Collapse is a problem of
   decoders strong enough to model x *without* z. An autoregressive decoder (an LSTM that predicts each
@@ -16,7 +17,8 @@ SHORTCOMINGS = """
   way out. The factorised MLP decoders of most of this page predict every pixel independently given z,
   so z has to carry the digit's shape: single units may go unused, but the code as a whole does not
   collapse. KL warm-up (Bowman et al. 2016; Sønderby et al. 2016), free bits and a weaker decoder are the
-  common remedies; the annealing experiment counts active units.
+  common remedies; the annealing experiment trains an autoregressive decoder and measures how many nats
+  the code keeps with and without warm-up.
 - **Holes in the latent space.** The aggregate of all encodings need not match the prior; prior samples
   that fall where no data were encoded decode to implausible images. The 2-D figure of the generation
   experiment shows how far the two are apart.

@@ -40,9 +40,10 @@ A common warning is that an autoencoder whose code is at least as large as its i
 will simply learn the identity and copy everything, noise included. That is too quick. The identity is
 one of many functions that reconstruct the training images, and which one training finds depends on the
 network and on its output. With a sigmoid output read as Bernoulli probabilities, as for the MNIST digits
-here, whose pixels are nearly all black or white, the best answer on the training data is to push every
-output pixel towards 0 or 1: the network learns something closer to a **threshold** than a copy, and a
-grey, noisy pixel comes out black or white. Even where the identity is easy to represent, with an output
+here, whose pixels are nearly all black or white, copying and **thresholding** (every pixel pushed to 0 or
+1) score almost the same on the training images: the loss hardly cares which one the network learns, and
+what it does with a grey, noisy pixel it never saw in training is up to how it generalises. Even where the
+identity is easy to represent, with an output
 that can take any value and a squared error, training does not start there: it finds first what digits have
 in common, and drifts towards copying only as it goes on. The denoising experiment below measures this: it
 feeds noisy digits to a plain autoencoder with 1,000 code units for 784 pixels and such an output, at
@@ -112,8 +113,9 @@ $$z = \\mu(x) + \\sigma(x) \\odot \\epsilon, \\qquad \\epsilon \\sim \\mathcal{N
 What does a filled latent space look like? Below is the decoder of a VAE with a two-dimensional code,
 trained on MNIST while this page was built. Each dot is the code μ(x) of one test digit, coloured by
 its label; move the pointer over the plane and the decoder, running in your browser, draws the image of
-the code under the pointer. Between the clusters the images change smoothly from one digit into another:
-that continuity is what the KL term buys.
+the code under the pointer. Between the clusters the images change smoothly from one digit into another
+(a plain autoencoder's decoder is smooth too). What the KL term buys is coverage: the codes fill the
+region the prior draws from, so a code drawn from N(0, I) lands where the decoder was trained.
 
 @explorer plane
 """
@@ -152,8 +154,9 @@ from the decoder's logits:
 @code vaelab.objectives.likelihoods.bernoulli_log_likelihood
 
 And the objective itself, which calls both. The loss is minus the log-likelihood plus the weighted KL; with
-a weight of 1 it is the negative ELBO. The other branches (free bits, capacity annealing) are variants the
-experiments use, explained where they appear.
+a weight of 1 it is the negative ELBO. The other branches are variants: free bits (no pressure on a
+latent's KL below a floor), which the annealing experiment shows beside its warm-up, and capacity
+annealing (the KL held to a rising budget), which the β-VAE section explains.
 
 @code vaelab.objectives.elbo.elbo
 

@@ -147,9 +147,10 @@ al. therefore also report a normalised value:
 $$\beta_{\mathrm{norm}} = \beta\, \dfrac{D}{P}$$
 
 For the same code size, β = 1 on 32×32 images (P = 1,024) weighs the KL like β = 4 on 64×64 images
-(P = 4,096). The decoder's likelihood also matters: as the previous section showed, a Gaussian σ
-rescales the reconstruction term, so a value of β means something only together with the likelihood
-it was used with. (Burgess et al., 2018, take the constrained view literally: instead of choosing β,
-they set the budget itself, a target KL that rises during training.)
+(P = 4,096). The decoder's likelihood also matters: as "From likelihoods to the losses people write"
+showed, a Gaussian σ rescales the reconstruction term, so a value of β means something only together
+with the likelihood it was used with. (Burgess et al., 2018, take the constrained view literally: instead
+of choosing β, they set the budget itself, a target KL C that rises during training, held by a penalty
+γ |KL − C|; their γ = 1000 for 64×64 images scales with the pixel count just as β does, to 250 at 32×32.)
 """,
 )

@@ -18,27 +18,31 @@ from vaelab.tutorial.report.words import (
 )
 
 
+def drift(c9a: dict | None, lengths: list) -> str | None:
+    """How the plain AE's gain over its noisy input changed with training: towards a copy, or not."""
+    trend, final = effect(c9a), effect(c9a, "psnr_gain@0.3")
+    if not (finite((trend or {}).get("estimate")) and finite((final or {}).get("estimate")) and len(lengths) > 1):
+        return None
+    change = trend["estimate"]
+    far = ", though it is still far from a copy." if final["estimate"] > final.get("min_effect", 0) else "."
+    return fill(
+        "Trained on clean digits, the plain autoencoder's output was {g} dB cleaner than its noisy input "
+        "(std 0.3) after {last} epochs, {c} dB {way} than after {first}: {meaning}",
+        g=number(final["estimate"], 2),
+        last=lengths[-1],
+        c=number(abs(change), 2),
+        way="less" if change < 0 else "more",
+        first=lengths[0],
+        meaning="the longer it trains, the closer it comes to copying its input, noise included" + far
+        if change < 0
+        else "training did not draw it towards copying.",
+    )
+
+
 def denoising(r: dict) -> str:
     c9a, c9b = claim(r, "C9a"), claim(r, "C9b")
-    trend, final = effect(c9a), effect(c9a, "psnr_gain@0.3")
     passthrough = effect(c9a, "noise_passthrough")
-    lengths = r.get("lengths") or []
     dae = effect(c9b)
-    drift = None
-    if finite((trend or {}).get("estimate")) and finite((final or {}).get("estimate")) and len(lengths) > 1:
-        change = trend["estimate"]
-        drift = fill(
-            "Trained on clean digits, the plain autoencoder's output was {g} dB cleaner than its noisy input "
-            "(std 0.3) after {last} epochs, {c} dB {way} than after {first}: {meaning}",
-            g=number(final["estimate"], 2),
-            last=lengths[-1],
-            c=number(abs(change), 2),
-            way="less" if change < 0 else "more",
-            first=lengths[0],
-            meaning="the longer it trains, the closer it comes to copying its input, noise included."
-            if change < 0
-            else "training did not draw it towards copying.",
-        )
     share = (passthrough or {}).get("estimate")
     passed = fill(
         "Fed pure noise, its output explained {p} of the noise's variance (1 for a copy; 0 or less for an output "
@@ -53,13 +57,13 @@ def denoising(r: dict) -> str:
             "Two autoencoders with 1,000 code units for 784 pixels and an output that can copy its input exactly "
             "saw clean or noisy training digits, and were then given noisy test digits at several points of "
             "their training.",
-            drift,
+            drift(c9a, r.get("lengths") or []),
             passed if finite((passthrough or {}).get("estimate")) else None,
             verdict(c9a, "the plain overcomplete autoencoder drifts towards copying its input"),
             fill(
-                "Against the plain autoencoder, the denoising one scores {d} dB ({label}).",
+                "On noisy test digits the denoising autoencoder's output is {d} dB closer to the clean digit (by "
+                "PSNR) than the plain autoencoder's.",
                 d=number((dae or {}).get("estimate"), 2),
-                label=(dae or {}).get("effect"),
             ),
             verdict(c9b, "the denoising autoencoder removes noise"),
             "Vincent et al. (2008) corrupted digits by setting a random fraction of the pixels (up to half) to 0, "
@@ -83,7 +87,8 @@ def sparsity(r: dict) -> str:
             "Plain and sparse autoencoders with the same 64-unit code were trained on the same digits.",
             fill(
                 "For a typical test digit the plain autoencoder with a ReLU code has {p} of its units active "
-                "(about {pn} of 64), the L1-penalised one {s} (about {sn}).",
+                "(about {pn} of 64), the L1-penalised one {s} (about {sn}); a ReLU unit counts as active above "
+                "0.001, a sigmoid unit above 0.1.",
                 p=percent(plain),
                 pn=number(64 * plain, 2) if finite(plain) else None,
                 s=percent(sparse),
@@ -98,11 +103,31 @@ def sparsity(r: dict) -> str:
             "The feature figures show what each unit draws when the decoder is given that unit alone.",
             fill(
                 "Ng's sparse autoencoder notes penalise each unit's average activation towards a small rate, "
-                "suggesting ρ = 0.05, about one input in twenty; the KL arm here uses a rate of {rate}.",
+                "suggesting ρ = 0.05, about one input in twenty; the KL arm here uses a rate of {rate}. The rate "
+                "is a target for each unit's mean activation, not for the share of units above the threshold, so "
+                "the KL arm's share of active units need not equal it.",
                 rate=number(rate, 1),
             ),
+            probes(r, relu_plain, relu_sparse, kl_arm),
         ]
     )
+
+
+def probes(r: dict, plain: str | None, l1: str | None, kl: str | None) -> str | None:
+    """What sparsity bought a linear classifier reading the codes (the probe's test accuracy)."""
+    pl, sl = metric(r, "linear_probe", plain), metric(r, "linear_probe", l1)
+    sk = metric(r, "linear_probe", kl)
+    if pl is None or sl is None:
+        return None
+    text = (
+        f"A linear classifier reads the digit from the plain ReLU code {percent(pl, 1)} of the time and from "
+        f"the L1-sparse code {percent(sl, 1)}"
+    )
+    if sk is not None:
+        text += f", from the KL-sparse sigmoid code {percent(sk, 1)}"
+    if sl < pl:
+        return text + ": the L1 penalty made the code harder to read, so sparser is not automatically better."
+    return text + ": here the sparser code is the easier one to read."
 
 
 def kl_annealing(r: dict) -> str:
@@ -136,7 +161,9 @@ def kl_annealing(r: dict) -> str:
                 none,
                 warm,
             ),
+            collapse(r, none),
             verdict(c6a, "a rising KL weight keeps the code in use"),
+            other_schedules(r),
             pair(
                 "In the first epoch the reconstruction term was {a} nats without the warm-up and {b} with it.",
                 r,
@@ -153,19 +180,76 @@ def kl_annealing(r: dict) -> str:
     )
 
 
+NEAR_ZERO_MIG = 0.1  # below the MIG Chen et al. report for a plain VAE on dSprites: no factor has its own latent
+OTHER_SCORES = {"factor_vae": "FactorVAE score", "beta_vae": "β-VAE score", "dci_d": "DCI disentanglement"}
+
+
+def other_scores(r: dict, low, high, big: str) -> str | None:
+    """The disentanglement scores beside MIG, each as 'name a → b', and which way they all went, if one way."""
+    moves = [(name, metric(r, key, low), metric(r, key, high)) for key, name in OTHER_SCORES.items()]
+    moves = [(name, a, b) for name, a, b in moves if a is not None and b is not None]
+    if not moves:
+        return None
+    way = "lower" if all(b < a for _, a, b in moves) else "higher" if all(b > a for _, a, b in moves) else None
+    listed = ", ".join(f"{name} {number(a, 2)} → {number(b, 2)}" for name, a, b in moves)
+    if way is None:
+        return f"The other scores moved both ways from β = 1 to β = {big}: {listed}."
+    return f"Every other score was {way} at β = {big} than at β = 1: {listed}."
+
+
+def collapse(r: dict, none: str | None) -> str | None:
+    """Whether the constant-weight arm's code collapsed (under 1 nat), said plainly either way."""
+    kl = metric(r, "kl", none)
+    if kl is None:
+        return None
+    if kl < 1.0:
+        return f"Without the warm-up the code collapsed: {number(kl)} nats is next to nothing."
+    return (
+        f"Neither arm collapsed: even without the warm-up the code kept {number(kl)} nats, so what the warm-up "
+        "changes here is how much the code carries, not whether it is used at all."
+    )
+
+
+def other_schedules(r: dict) -> str | None:
+    """The table's other columns and rows, in a sentence: cyclical annealing and free bits (one seed each,
+    curves only), and what used latents, active units and loss spikes count."""
+    cyc, free = (metric(r, "kl", a) for a in ("cyclical", "free bits"))
+    floor = (((r.get("arms") or {}).get("free bits") or {}).get("objective") or {}).get("free_bits")
+    arms = fill(
+        "The cyclical schedule (Fu et al. 2019: the weight rises from 0 several times) ended with {c} nats in "
+        "the code and free bits (Kingma et al. 2016: no KL pressure on a latent whose KL is below {floor} nats) "
+        "with {f}; they are single seeds, shown on the curves and in the table, not judged.",
+        c=number(cyc),
+        floor=number(floor, 2),
+        f=number(free),
+    )
+    rows = (
+        "In the table, used_latents counts latents carrying more than 0.1 nat, active_units those whose mean "
+        "varies across images at all (a looser count), and loss_spikes the epochs whose validation loss rose 5% "
+        "above its best so far."
+    )
+    return " ".join(x for x in (arms, rows) if x)
+
+
 def beta_disentangle(r: dict) -> str:
     c7 = claim(r, "C7")
     low, high = (lambda a: first_number(a) == 1.0), (lambda a: (first_number(a) or 0) > 1.0)
+    larger = next((first_number(a) for a in arm_names(r) if high(a)), None)
+    big = f"{larger:g}" if larger is not None else "a larger value"
+    migs = [metric(r, "mig", arm) for arm in (low, high)]
+    near_zero = (
+        ": both near 0, so neither model gave single factors a latent of their own"
+        if all(m is not None and m < NEAR_ZERO_MIG for m in migs)
+        else ""
+    )
     return sentences(
         [
-            fill(
-                "VAEs with β = 1 and a larger β were trained on dSprites, {n} freshly drawn images per run.",
-                n=f"{r['images_per_run']:,}" if finite(r.get("images_per_run")) else None,
-            ),
+            f"VAEs with β = 1 and β = {big} were trained on dSprites"
+            + (f", {r['images_per_run']:,} freshly drawn images per run." if finite(r.get("images_per_run")) else "."),
             pair(
                 "The mutual information gap (MIG: for each true factor, how much more one latent knows about it "
                 "than the next best, from 0 for entangled to 1 for one latent per factor) is {a} for β = 1 and "
-                "{b} for the larger β;",
+                f"{{b}} for β = {big}{near_zero};",
                 r,
                 "mig",
                 low,
@@ -180,6 +264,7 @@ def beta_disentangle(r: dict) -> str:
                 high,
             ),
             verdict(c7, "a larger β gives more disentangled latents"),
+            other_scores(r, low, high, big),
             "The traversals side by side show what each latent does for each β: rows with a KL near 0 change nothing.",
             "Higgins et al. (2017) showed traversals on dSprites in which single latents of a β = 4 model moved "
             "position, scale and rotation separately, after far longer training (19.2 million images); Burgess et "

@@ -41,18 +41,25 @@ def rerun_command(results: dict) -> str:
 
 
 def try_command(results: dict) -> tuple[str, str]:
-    """(command, what it does): the experiment rerun with the setting `intros.TRY` suggests."""
-    flags, what = TRY.get(experiment_of(results), ("--seeds 5", "five seeds per arm"))
-    return f"vaelab experiment {experiment_of(results)} {flags}{dataset_flag(results)} --out tutorial-out", what
+    """(command, what it does): the experiment rerun, in the page's profile, with the setting `intros.TRY`
+    suggests; "--seeds" there means two more seeds per arm than the page used."""
+    name = experiment_of(results)
+    flags, what = TRY.get(name, ("--seeds", "a narrower interval on each effect"))
+    if flags == "--seeds":
+        used = results.get("seeds") if isinstance(results.get("seeds"), int) else 3
+        flags, what = f"--seeds {used + 2}", f"{used + 2} seeds per arm instead of {used}: {what}"
+    profile = f" --profile {results['profile']}" if results.get("profile") else ""
+    return f"vaelab experiment {name}{profile} {flags}{dataset_flag(results)} --out tutorial-out", what
 
 
 def try_html(results: dict) -> str:
     command, what = try_command(results)
     return (
-        f'<aside class="try"><p><strong>Try it</strong>: {esc(what)}.</p><pre><code>{esc(command)}</code></pre>'
+        f'<details class="try"><summary><strong>Try it</strong>: {esc(what)}.</summary>'
+        f"<pre><code>{esc(command)}</code></pre>"
         "<p>Or, in the notebook beside this page, change the settings in its setup cell and rerun this "
         "experiment's cell: runs already trained are reused, and only what the new setting needs is trained.</p>"
-        "</aside>"
+        "</details>"
     )
 
 
@@ -61,7 +68,8 @@ def facts(results: dict) -> list[str]:
     env = results.get("environment") or {}
     lines = [
         f"profile {results.get('profile', '?')}, seeds {results.get('seed_list', results.get('seeds', '?'))}, "
-        f"dataset {results.get('dataset', '?')}; took {results.get('seconds', '?')} s"
+        f"dataset {results.get('dataset', '?')}; {results.get('seconds', '?')} s to measure (and to train what "
+        "was not trained beforehand: `vaelab tutorial` trains every experiment's runs first, in one pool)"
     ]
     if env:
         versions = ", ".join(f"{k} {env[k]}" for k in ("vaelab", "torch", "python") if k in env)
@@ -102,7 +110,7 @@ def measured_markdown(results: dict) -> str:
 
 def try_markdown(results: dict) -> str:
     command, what = try_command(results)
-    return f"**Try it**: {what}.\n\n```\n{command}\n```"
+    return f"<details><summary><b>Try it</b>: {what}.</summary>\n\n```\n{command}\n```\n\n</details>"
 
 
 def built_html(run_info: dict | None) -> str:

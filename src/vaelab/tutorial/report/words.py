@@ -88,12 +88,19 @@ def verdict(c: dict | None, what: str = "") -> str | None:
         return None
     e = effect(c)
     label = f" (estimate {interval(e)})" if interval(e) else ""
+    if label and is_log_ratio(e):
+        label = f" (estimate {interval(e)}, a natural-log ratio: {number(ratio(e['estimate']), 2)} times)"
     text = f"The verdict on the claim{f' that {what}' if what else ''} is {VERDICTS[c['verdict']]}{label}"
     if c["verdict"] == "inconclusive" and finite(c.get("detectable")):
         text += f"; these seeds would have detected an effect of about {number(c['detectable'])} or more"
     if c.get("scope"):
         text += f". It holds for the setting tested: {c['scope']}"
     return text + "."
+
+
+def is_log_ratio(e: dict | None) -> bool:
+    """An effect measured as the log of a ratio (its kind, or a 'log(a / b)' in its label)."""
+    return bool(e) and (e.get("kind") == "log_ratio" or "log(" in str(e.get("effect", "")))
 
 
 def ratio(log_ratio) -> float | None:
