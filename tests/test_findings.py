@@ -92,3 +92,12 @@ def test_the_summary_says_when_holms_correction_changes_no_verdict(tmp_path):
         c["effects"][0]["p_value"] = c["p_value"]
     page = glance_html(claims, tmp_path, lambda *a: "")
     assert "Holm's correction across the page's 2 judged claims changes none of their verdicts" in page
+
+
+def test_a_table_lists_what_its_measures_mean_once_each():
+    from vaelab.tutorial.report.html import table_html
+
+    table = {"columns": ["measure", "a"], "rows": [["hoyer", "0.3"], ["hoyer", "0.4"], ["not a measure", "1"]]}
+    html = table_html(table)
+    assert "What the rows measure" in html and html.count("<dt>hoyer</dt>") == 1 and "not a measure</dt>" not in html
+    assert "glossary" not in table_html({"columns": ["x"], "rows": [["plain"]]})

@@ -19,6 +19,7 @@ from vaelab.tutorial.report.claims_view import all_claims as claims_in_order
 from vaelab.tutorial.report.claims_view import claim_markdown, claims_html, glance_html
 from vaelab.tutorial.report.explorer import CSS as EXPLORER_CSS
 from vaelab.tutorial.report.explorer import explorer_part, explorer_script
+from vaelab.tutorial.report.glossary import defined
 from vaelab.tutorial.report.listings import listing_html, standalone_html
 from vaelab.tutorial.report.markdown_page import markdown
 from vaelab.tutorial.report.markup import Directive, inline_html, to_html
@@ -48,7 +49,18 @@ def table_html(table: dict) -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in table.get("columns", []))
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table.get("rows", []))
     title = f"<caption>{esc(table.get('title', ''))}</caption>" if table.get("title") else ""
-    return f'<div class="scroll"><table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    terms = defined([str(row[0]) for row in table.get("rows", []) if row])
+    glossary = (
+        '<details class="glossary"><summary>What the rows measure</summary><dl>'
+        + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in terms)
+        + "</dl></details>"
+        if terms
+        else ""
+    )
+    return (
+        f'<div class="scroll"><table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        + glossary
+    )
 
 
 def page_order(results: dict[str, dict]) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from vaelab.markdown import markdown_table
 from vaelab.tutorial.report import closing, content, findings, intros, provenance
 from vaelab.tutorial.report.claims_view import claim_markdown
+from vaelab.tutorial.report.glossary import defined
 from vaelab.tutorial.report.listings import listing_markdown, standalone_markdown
 from vaelab.tutorial.report.markup import Directive, to_markdown
 from vaelab.tutorial.report.teaching import teaching_markdown
@@ -50,8 +51,19 @@ def experiment_markdown(name: str, r: dict) -> list[str]:
     saw = findings.paragraph(r)
     out += [f"**What we saw.** {saw}"] if saw else []
     out += [claim_markdown(c) for c in r.get("claims", [])]
-    out += [markdown_table(t["columns"], t["rows"], t.get("title", "")) for t in r.get("tables", [])]
+    out += [
+        markdown_table(t["columns"], t["rows"], t.get("title", "")) + glossary_markdown(t) for t in r.get("tables", [])
+    ]
     return out + [provenance.try_markdown(r), provenance.measured_markdown(r)]
+
+
+def glossary_markdown(table: dict) -> str:
+    """The definitions of the measures the table's rows name, in a collapsed box ("" when none)."""
+    terms = defined([str(row[0]) for row in table.get("rows", []) if row])
+    if not terms:
+        return ""
+    items = "\n".join(f"- `{k}`: {v}" for k, v in terms)
+    return f"\n\n<details><summary>What the rows measure</summary>\n\n{items}\n\n</details>"
 
 
 def markdown(results: dict[str, dict], names: list[str], run_info: dict | None) -> str:

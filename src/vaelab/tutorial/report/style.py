@@ -35,6 +35,11 @@ figure.code{text-align:left}
 details.measured{border:1px solid #dde2ea;border-radius:6px;padding:.4em .9em;margin:1em 0;background:#fafbfc}
 details.measured summary{cursor:pointer;font-weight:600}
 details.measured ul{padding-left:1.2em}
+details.glossary{margin:.3em 0 1em;font-size:.92em}
+details.glossary summary{cursor:pointer;color:#445}
+details.glossary dt{font-family:monospace;margin-top:.3em}
+details.glossary dd{margin-left:1.2em}
+details.try summary{cursor:pointer}
 @media (max-width:640px){
 main{padding:16px 14px 60px} h1{font-size:1.55rem} nav ol{columns:1}
 .eq img{max-width:100%;height:auto}
