@@ -101,3 +101,11 @@ def test_a_table_lists_what_its_measures_mean_once_each():
     html = table_html(table)
     assert "What the rows measure" in html and html.count("<dt>hoyer</dt>") == 1 and "not a measure</dt>" not in html
     assert "glossary" not in table_html({"columns": ["x"], "rows": [["plain"]]})
+
+
+def test_a_descriptive_claims_effects_carry_no_verdict():
+    from vaelab.tutorial.report.claims_view import claim_markdown, claims_html
+
+    shown = {**claim("C3", +1), "verdict": "descriptive", "reason": "descriptive: shown, not judged"}
+    assert "supported" not in claims_html([shown]) and "supported" not in claim_markdown(shown)
+    assert claims_html([claim("C1", +1)]).count("supported") == 2  # the effect's and the claim's

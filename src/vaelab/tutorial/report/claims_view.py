@@ -44,11 +44,14 @@ def badge(verdict: str) -> str:
     return f'<span class="verdict {VERDICT_CLASS.get(verdict, "info")}">{esc(verdict)}</span>'
 
 
-def effect_cells(e: dict | None) -> str:
+def effect_cells(e: dict | None, judged: bool = True) -> str:
+    """An effect's name and "estimate [CI], n", with its verdict when its claim is judged (a descriptive
+    claim's effects are shown without one)."""
     if e is None:
         return "<td></td><td></td>"
-    role = ' <span class="meta">(primary)</span>' if e.get("decides", True) else ""
-    return f"<td>{esc(e.get('effect', ''))}{role}</td><td>{esc(e.get('text', ''))} {badge(e.get('verdict', ''))}</td>"
+    role = ' <span class="meta">(primary)</span>' if judged and e.get("decides", True) else ""
+    mark = f" {badge(e.get('verdict', ''))}" if judged else ""
+    return f"<td>{esc(e.get('effect', ''))}{role}</td><td>{esc(e.get('text', ''))}{mark}</td>"
 
 
 def claims_html(claims: list[dict], holm: list[str] | None = None) -> str:
@@ -64,7 +67,8 @@ def claims_html(claims: list[dict], holm: list[str] | None = None) -> str:
         note = verdict_note(c, holm[i_claim] if holm else None)
         tail = f'<td{span}>{badge(c.get("verdict", ""))}<br><span class="meta">{esc(note)}</span></td>'
         for i, e in enumerate(effects):
-            rows.append("<tr>" + (head if i == 0 else "") + effect_cells(e) + (tail if i == 0 else "") + "</tr>")
+            cells = effect_cells(e, c.get("verdict") != "descriptive")
+            rows.append("<tr>" + (head if i == 0 else "") + cells + (tail if i == 0 else "") + "</tr>")
     head = (
         "<tr><th>id</th><th>claim</th><th>effect (paired by seed)</th>"
         "<th>estimate [95% CI], seeds</th><th>verdict</th></tr>"
@@ -139,5 +143,9 @@ def glance_html(claims: list[dict], out_dir: Path, figure: Callable[..., str]) -
 def claim_markdown(c: dict) -> str:
     """A claim's verdict and each effect's estimate, as a Markdown list."""
     lines = [f"- **{c['id']}** {c['claim']}: **{c['verdict']}** ({verdict_note(c)})"]
-    lines += [f"  - {e['effect']}: {e.get('text', '')} ({e['verdict']})" for e in c.get("effects", [])]
+    judged = c.get("verdict") != "descriptive"
+    lines += [
+        f"  - {e['effect']}: {e.get('text', '')}" + (f" ({e['verdict']})" if judged else "")
+        for e in c.get("effects", [])
+    ]
     return "\n".join(lines)
