@@ -177,7 +177,9 @@ def test_t_test_holm_and_detectable_effect_known_answers():
     # 0.001 x 3 = 0.003; 0.03 x 2 = 0.06 and 0.04 x 1, raised to 0.06: only the strong verdict survives
     assert holm_verdicts([weak, strong, weaker]) == [INCONCLUSIVE, SUPPORTED, INCONCLUSIVE]
     assert holm_verdicts([weak, strong]) == [SUPPORTED, SUPPORTED]  # 0.03 x 1 after 0.001 x 2
-    assert holm_verdicts([weak, {"verdict": INCONCLUSIVE, "p_value": None}]) == [SUPPORTED, INCONCLUSIVE]
+    # an inconclusive claim counts in the family with p = 1: 0.03 x 2 = 0.06
+    assert holm_verdicts([weak, {"verdict": INCONCLUSIVE, "p_value": None}]) == [INCONCLUSIVE, INCONCLUSIVE]
+    assert holm_verdicts([strong, {"verdict": INCONCLUSIVE, "p_value": math.nan}]) == [SUPPORTED, INCONCLUSIVE]
 
 
 def test_an_inconclusive_claim_says_what_its_seeds_could_detect():

@@ -109,3 +109,19 @@ def test_a_descriptive_claims_effects_carry_no_verdict():
     shown = {**claim("C3", +1), "verdict": "descriptive", "reason": "descriptive: shown, not judged"}
     assert "supported" not in claims_html([shown]) and "supported" not in claim_markdown(shown)
     assert claims_html([claim("C1", +1)]).count("supported") == 2  # the effect's and the claim's
+
+
+def test_a_long_forest_label_is_cut_at_a_word():
+    from vaelab.tutorial.report.claims_view import shorten
+
+    assert shorten("short label") == "short label"
+    cut = shorten("C5 · is the blur the VAE's? reconstructions' blur, VAE - plain AE with the same network and seeds")
+    assert cut.endswith("same network…") and len(cut) <= 91
+
+
+def test_a_supported_verdict_whose_estimate_is_inside_the_band_says_so():
+    e = {"effect": "kl", "estimate": 0.999, "ci_low": 0.3, "ci_high": 1.7, "min_effect": 1.0, "n": 6}
+    assert "below the smallest effect that matters" in verdict({"verdict": "supported", "effects": [e]})
+    assert "below the smallest" not in verdict({"verdict": "supported", "effects": [{**e, "estimate": 1.2}]})
+    absent = verdict({"verdict": "supported", "effects": [{**e, "estimate": 0.01, "absent": True}]})
+    assert "lies inside the band" in absent and "below the smallest" not in absent

@@ -90,9 +90,10 @@ def detectable(values) -> float:
 
 def holm_verdicts(claims: list[dict]) -> list[str]:
     """Each judged claim's verdict after Holm's adjustment across all of them: a verdict whose adjusted
-    p-value reaches ALPHA becomes inconclusive; descriptive and inconclusive claims are not counted."""
+    p-value reaches ALPHA becomes inconclusive. An inconclusive claim was tested too and counts in the
+    family, with p = 1 (it rejects nothing); pass descriptive claims, which test nothing, not at all."""
     ps = [c.get("p_value") if c.get("p_value") is not None else math.nan for c in claims]
-    adjusted = holm([float(p) for p in ps])
+    adjusted = holm([1.0 if math.isnan(float(p)) else float(p) for p in ps])
     return [c["verdict"] if math.isnan(a) or a < ALPHA else INCONCLUSIVE for c, a in zip(claims, adjusted)]
 
 

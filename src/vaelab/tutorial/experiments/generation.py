@@ -114,7 +114,7 @@ def teaching_figures(t: TrainedArms) -> list[dict]:
         {
             "file": "elbo-gap.png",
             "caption": f"The 784-400-20 VAE on {gap['images']} test images: its ELBO built from its two terms, the "
-            "gap KL(q(z|x) || p(z|x)), and log p(x) estimated with K = "
+            "gap to log p(x) (a lower bound on KL(q(z|x) || p(z|x))), and log p(x) estimated with K = "
             f"{gap['samples']} importance samples per image (nats per image).",
             "alt": ALT["elbo_gap"] + numbers,
         },
@@ -164,7 +164,7 @@ def tables(t: TrainedArms) -> list[dict]:
         ["KL(q(z|x) || p(z))", f"{gap['kl']:.2f}"],
         ["-ELBO, their sum", f"{-gap['elbo']:.2f}"],
         [f"-log p(x), importance-weighted with K = {gap['samples']}", f"{-gap['log_px']:.2f}"],
-        ["the gap, KL(q(z|x) || p(z|x))", f"{gap['gap']:.2f}"],
+        ["the estimated gap (at most KL(q(z|x) || p(z|x)))", f"{gap['gap']:.2f}"],
     ]
     first = f"The 784-400-20 VAE (first seed) on the first {gap['images']} test images, nats per image"
     return [

@@ -44,7 +44,7 @@ PAIRS = {  # what the effect is called: (sparse arm, plain arm)
     "KL to rate 0.05, sigmoid code": ("sparse AE, KL to rate 0.05 (sigmoid code)", "plain AE (sigmoid code)"),
 }
 PRIMARY = "L1, ReLU code"  # the pair that decides C8; the other is shown beside it
-KEYS = ["active_fraction_per_input", "hoyer", "lifetime_mean", "recon"]
+KEYS = ["active_fraction_per_input", "hoyer", "dead_units", "recon"]
 
 PROBE_TRAIN = 5000  # training codes the linear probe is fit on
 
@@ -97,7 +97,7 @@ def arms(ctx) -> dict:
 def measure(built, shared) -> dict[str, float]:
     z, test_y, _ = encode_split(built, "test")
     scores = sparsity_scores(z, threshold=ACTIVE[built.cfg.model.code_activation])
-    out = {**{k: scores[k] for k in KEYS if k in scores}, "recon": evaluate_terms(built)["recon"]}
+    out = {**{k: float(scores[k]) for k in KEYS if k in scores}, "recon": evaluate_terms(built)["recon"]}
     if built.dataset.labelled:
         train_z, train_y, _ = encode_split(built, "train", limit=PROBE_TRAIN)
         out["linear_probe"] = linear_probe_accuracy(train_z, train_y, z, test_y)["accuracy"]

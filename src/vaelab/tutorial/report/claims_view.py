@@ -78,6 +78,11 @@ def claims_html(claims: list[dict], holm: list[str] | None = None) -> str:
     )
 
 
+def shorten(label: str, limit: int = 90) -> str:
+    """The label cut at a word before `limit` characters, with an ellipsis (whole when it fits)."""
+    return label if len(label) <= limit else label[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def forest_rows(claims: list[dict]) -> list[dict]:
     """Each judged effect in units of its smallest effect that matters, signed so the prediction is +."""
     rows = []
@@ -91,7 +96,9 @@ def forest_rows(claims: list[dict]) -> list[dict]:
             ends = [sign * v / scale if v is not None else math.nan for v in (e.get("ci_low"), e.get("ci_high"))]
             rows.append(
                 {
-                    "label": f"{c['id']} · {e['effect']}"[:90] + side + ("" if e.get("decides", True) else " (shown)"),
+                    "label": shorten(f"{c['id']} · {e['effect']}")
+                    + side
+                    + ("" if e.get("decides", True) else " (shown)"),
                     "estimate": sign * e["estimate"] / scale,
                     "low": min(ends),
                     "high": max(ends),

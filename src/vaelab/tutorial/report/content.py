@@ -39,13 +39,13 @@ find the few directions along which digits actually vary.
 A common warning is that an autoencoder whose code is at least as large as its input (*overcomplete*)
 will simply learn the identity and copy everything, noise included. That is too quick. The identity is
 one of many functions that reconstruct the training images, and which one training finds depends on the
-network and on its output. With a sigmoid output read as Bernoulli probabilities, as for the MNIST digits
-here, whose pixels are nearly all black or white, copying and **thresholding** (every pixel pushed to 0 or
-1) score almost the same on the training images: the loss hardly cares which one the network learns, and
-what it does with a grey, noisy pixel it never saw in training is up to how it generalises. Even where the
-identity is easy to represent, with an output
-that can take any value and a squared error, training does not start there: it finds first what digits have
-in common, and drifts towards copying only as it goes on. The denoising experiment below measures this: it
+network and on its output. On the training images the loss does reward copying (the cross-entropy and
+the squared error are both smallest when the output equals the input, grey pixels included), but training
+only ever shows it digits: nothing in the loss says what the network should do with an input unlike any
+of them, such as a digit under noise, and a network that has learned what digits look like tends to
+answer with a digit. Even where the identity is easy to represent, with an output that can take any value
+and a squared error, training does not start there: it finds first what digits have in common, and
+drifts towards copying only as it goes on. The denoising experiment below measures this: it
 feeds noisy digits to a plain autoencoder with 1,000 code units for 784 pixels and such an output, at
 several points of its training, and asks how much cleaner than its noisy input its output is (a copy is
 not cleaner at all), and what it does with pure noise. "Overcomplete" means only that nothing *forces*

@@ -61,8 +61,8 @@ def denoising(r: dict) -> str:
             passed if finite((passthrough or {}).get("estimate")) else None,
             verdict(c9a, "the plain overcomplete autoencoder drifts towards copying its input"),
             fill(
-                "On noisy test digits the denoising autoencoder's output is {d} dB closer to the clean digit (by "
-                "PSNR) than the plain autoencoder's.",
+                "At std 0.3, the noise it was trained on, the denoising autoencoder's output is {d} dB closer to "
+                "the clean digit (by PSNR) than the plain autoencoder's; the table gives the other noise levels.",
                 d=number((dae or {}).get("estimate"), 2),
             ),
             verdict(c9b, "the denoising autoencoder removes noise"),
@@ -95,12 +95,19 @@ def sparsity(r: dict) -> str:
                 sn=number(64 * sparse, 2) if finite(sparse) else None,
             ),
             fill(
+                "{d} of the L1 code's 64 units are active on no test digit at all (the plain code: {dp}); the "
+                "feature figures put the most used units first, so those come last.",
+                d=number(metric(r, "dead_units", relu_sparse), 2),
+                dp=number(metric(r, "dead_units", relu_plain), 2),
+            ),
+            fill(
                 "Reconstruction costs {rp} nats per image for the plain code and {rs} for the sparse one.",
                 rp=number(metric(r, "recon", relu_plain)),
                 rs=number(metric(r, "recon", relu_sparse)),
             ),
             verdict(c8, "a sparse autoencoder has few active units per input"),
-            "The feature figures show what each unit draws when the decoder is given that unit alone.",
+            "The feature figures show what each unit draws: the decoder's output when that unit alone is "
+            "raised from the typical code, minus the typical code's output.",
             fill(
                 "Ng's sparse autoencoder notes penalise each unit's average activation towards a small rate, "
                 "suggesting ρ = 0.05, about one input in twenty; the KL arm here uses a rate of {rate}. The rate "
@@ -225,8 +232,8 @@ def other_schedules(r: dict) -> str | None:
     )
     rows = (
         "In the table, used_latents counts latents carrying more than 0.1 nat, active_units those whose mean "
-        "varies across images at all (a looser count), and loss_spikes the epochs whose validation loss rose 5% "
-        "above its best so far."
+        "varies across images by a variance above 0.01 (a looser count), and loss_spikes the epochs whose "
+        "validation loss rose 5% above its best so far."
     )
     return " ".join(x for x in (arms, rows) if x)
 

@@ -30,7 +30,7 @@ MEASURES = {
     "0.001, a sigmoid unit above 0.1)",
     "hoyer": "Hoyer's sparsity of each code, 1 when one unit carries everything and 0 when all are equal; mean "
     "over inputs",
-    "lifetime_mean": "for a typical unit, the share of inputs on which it is active",
+    "dead_units": "code units active on no test input: units the code does not use at all",
     # VAE terms (kl-annealing, beta-disentangle, sparsity)
     "negative_elbo": "the negative ELBO on test images, nats per image (reconstruction + KL)",
     "kl": "KL(q(z|x) || p(z)) on test images, nats per image: how much the code carries",

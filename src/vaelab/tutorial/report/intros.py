@@ -12,14 +12,15 @@ that differ in one thing only (the KL weight, the model kind, a penalty), and ev
 per seed; the same seed gives every arm the same initialisation and the same order of training images, so
 the per-seed difference between two arms measures what the claim is about and little else. The **effect**
 is that paired difference (or a log-ratio); the **estimate** is its mean over seeds, with a 95% confidence
-interval (Student's t on the per-seed effects, since a few seeds cannot pin down their own spread). Each
+interval (Student's t on the per-seed effects, since a few seeds cannot pin down their own spread; the one
+effect that compares spreads across seeds rather than a mean takes a bootstrap interval instead). Each
 effect also has a *smallest effect that matters*, chosen before the runs and given in the effect's units.
 Each claim is decided by one primary effect, chosen before the runs; its other effects are shown beside
 it. The verdict follows one rule:
 
 - **supported** when the interval lies on the side of 0 that the claim predicts, and not all of it inside
   plus or minus the smallest effect that matters;
-- **contradicted** when it lies entirely on the other side of 0;
+- **contradicted** when it lies entirely on the other side of 0, and not all of it inside that band;
 - **no effect** when all of it lies inside plus or minus the smallest effect that matters: whatever the
   difference is, it is too small to matter;
 - **inconclusive** otherwise (the interval straddles 0, or there are too few seeds); beside it stands the

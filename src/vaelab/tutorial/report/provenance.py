@@ -52,11 +52,19 @@ def try_command(results: dict) -> tuple[str, str]:
     return f"vaelab experiment {name}{profile} {flags}{dataset_flag(results)} --out tutorial-out", what
 
 
+FRESH = (
+    "This writes to a new folder, where every run of the experiment trains afresh; with --out set to this "
+    "page's folder instead, the runs already trained are reused and only the new ones train (the "
+    "experiment's results.json there is rewritten)."
+)
+
+
 def try_html(results: dict) -> str:
     command, what = try_command(results)
     return (
         f'<details class="try"><summary><strong>Try it</strong>: {esc(what)}.</summary>'
         f"<pre><code>{esc(command)}</code></pre>"
+        f"<p>{esc(FRESH)}</p>"
         "<p>Or, in the notebook beside this page, change the settings in its setup cell and rerun this "
         "experiment's cell: runs already trained are reused, and only what the new setting needs is trained.</p>"
         "</details>"
@@ -110,7 +118,7 @@ def measured_markdown(results: dict) -> str:
 
 def try_markdown(results: dict) -> str:
     command, what = try_command(results)
-    return f"<details><summary><b>Try it</b>: {what}.</summary>\n\n```\n{command}\n```\n\n</details>"
+    return f"<details><summary><b>Try it</b>: {what}.</summary>\n\n```\n{command}\n```\n\n{FRESH}\n\n</details>"
 
 
 def built_html(run_info: dict | None) -> str:

@@ -74,10 +74,21 @@ def interval(e: dict | None) -> str | None:
 
 
 VERDICTS = {
-    "supported": "**supported**: the whole 95% interval agrees with what the claim predicts",
-    "contradicted": "**contradicted**: the whole 95% interval goes against what the claim predicts",
+    "supported": "**supported**: the 95% interval lies on the side of 0 the claim predicts and reaches beyond the "
+    "smallest effect that matters",
+    "contradicted": "**contradicted**: the whole 95% interval goes against what the claim predicts and reaches "
+    "beyond the smallest effect that matters",
     "no effect": "**no effect**: the whole 95% interval lies inside the band of differences too small to matter",
     "inconclusive": "**inconclusive**: the 95% interval is too wide to decide either way",
+}
+
+
+# A claim that predicts no effect (an "absent" primary effect) is supported and contradicted the other way round.
+ABSENT_VERDICTS = {
+    "supported": "**supported**: the whole 95% interval lies inside the band of differences too small to matter, "
+    "as the claim predicts",
+    "contradicted": "**contradicted**: the whole 95% interval lies outside the band of differences too small to "
+    "matter: the effect the claim says is absent is there",
 }
 
 
@@ -90,7 +101,11 @@ def verdict(c: dict | None, what: str = "") -> str | None:
     label = f" (estimate {interval(e)})" if interval(e) else ""
     if label and is_log_ratio(e):
         label = f" (estimate {interval(e)}, a natural-log ratio: {number(ratio(e['estimate']), 2)} times)"
-    text = f"The verdict on the claim{f' that {what}' if what else ''} is {VERDICTS[c['verdict']]}{label}"
+    words = ABSENT_VERDICTS if (e or {}).get("absent") and c["verdict"] in ABSENT_VERDICTS else VERDICTS
+    text = f"The verdict on the claim{f' that {what}' if what else ''} is {words[c['verdict']]}{label}"
+    small = finite((e or {}).get("estimate")) and abs(e["estimate"]) < (e.get("min_effect") or 0)
+    if c["verdict"] == "supported" and small and not e.get("absent"):
+        text += "; the estimate itself is below the smallest effect that matters, so the effect may be small"
     if c["verdict"] == "inconclusive" and finite(c.get("detectable")):
         text += f"; these seeds would have detected an effect of about {number(c['detectable'])} or more"
     if c.get("scope"):
