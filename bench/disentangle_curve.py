@@ -143,15 +143,14 @@ def kept_runs(path: Path, args) -> tuple[list[dict], dict]:
 
 
 def write_outputs(jobs, args, started: float, final: bool = False) -> Path:
-    data = collect(jobs, args.score_epochs)
     directory = SMOKE_OUT if args.smoke else RESULTS
     name = "disentangle-curve" if not args.smoke else "disentangle-curve-smoke"
-    runs, models = kept_runs(directory / f"{name}.json", args)
-    planned = data["points_planned"] + len({(r["model"], r["seed"]) for r in runs}) * len(args.score_epochs)
+    kept, models = kept_runs(directory / f"{name}.json", args)
+    runs = kept + collect(jobs, args.score_epochs)["runs"]
     data = {
-        "runs": runs + data["runs"],
-        "points": data["points"] + sum(len(r["checkpoints"]) for r in runs),
-        "points_planned": planned,
+        "runs": runs,
+        "points": sum(len(r["checkpoints"]) for r in runs),
+        "points_planned": len(runs) * len(args.score_epochs),
     }
     payload = {
         "images_per_epoch": args.subset,

@@ -29,6 +29,9 @@ def blur_results(gaussian_log_ratio: float, gaussian_frechet: float) -> dict:
 def test_noisy_gaussian_samples_are_called_noise_only_when_sharper_and_farther_from_digits():
     text = FINDINGS["blur"](blur_results(0.1, 394.0))
     assert "farthest from digits by the Frechet distance (394 against 185" in text and "1.1 times" in text
+    assert (
+        "sigma = 0.1 the squared error is weighted 50 times, as if the KL term had a weight of 2 sigma^2 = 0.02" in text
+    )
     assert "speckle" not in FINDINGS["blur"](blur_results(1.2, 394.0))  # blurrier than the Bernoulli VAE's
     assert "speckle" not in FINDINGS["blur"](blur_results(0.1, 150.0))  # nearer to digits
 

@@ -218,11 +218,11 @@ def collapse(r: dict, none: str | None) -> str | None:
 
 
 def other_schedules(r: dict) -> str | None:
-    """The table's other columns and rows, in a sentence: cyclical annealing and free bits (one seed each,
-    curves only), and what used latents, active units and loss spikes count."""
+    """The table's other columns in a sentence: cyclical annealing and free bits (one seed each, curves only;
+    the table's rows are defined in the box under it)."""
     cyc, free = (metric(r, "kl", a) for a in ("cyclical", "free bits"))
     floor = (((r.get("arms") or {}).get("free bits") or {}).get("objective") or {}).get("free_bits")
-    arms = fill(
+    return fill(
         "The cyclical schedule (Fu et al. 2019: the weight rises from 0 several times) ended with {c} nats in "
         "the code and free bits (Kingma et al. 2016: no KL pressure on a latent whose KL is below {floor} nats) "
         "with {f}; they are single seeds, shown on the curves and in the table, not judged.",
@@ -230,12 +230,6 @@ def other_schedules(r: dict) -> str | None:
         floor=number(floor, 2),
         f=number(free),
     )
-    rows = (
-        "In the table, used_latents counts latents carrying more than 0.1 nat, active_units those whose mean "
-        "varies across images by a variance above 0.01 (a looser count), and loss_spikes the epochs whose "
-        "validation loss rose 5% above its best so far."
-    )
-    return " ".join(x for x in (arms, rows) if x)
 
 
 def beta_disentangle(r: dict) -> str:

@@ -52,10 +52,11 @@ MEASURES = {
 }
 
 
-def defined(labels: list[str]) -> list[tuple[str, str]]:
-    """(measure, definition) for each label that names a measure, in the table's order, each once."""
+def defined(table: dict) -> list[tuple[str, str]]:
+    """(measure, definition) for each row of the table whose first cell names a measure, in the table's
+    order, each once."""
     seen, out = set(), []
-    for label in labels:
+    for label in (str(row[0]) for row in table.get("rows", []) if row):
         if label in MEASURES and label not in seen:
             seen.add(label)
             out.append((label, MEASURES[label]))

@@ -49,7 +49,7 @@ def table_html(table: dict) -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in table.get("columns", []))
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table.get("rows", []))
     title = f"<caption>{esc(table.get('title', ''))}</caption>" if table.get("title") else ""
-    terms = defined([str(row[0]) for row in table.get("rows", []) if row])
+    terms = defined(table)
     glossary = (
         '<details class="glossary"><summary>What the rows measure</summary><dl>'
         + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in terms)

@@ -59,7 +59,7 @@ def experiment_markdown(name: str, r: dict) -> list[str]:
 
 def glossary_markdown(table: dict) -> str:
     """The definitions of the measures the table's rows name, in a collapsed box ("" when none)."""
-    terms = defined([str(row[0]) for row in table.get("rows", []) if row])
+    terms = defined(table)
     if not terms:
         return ""
     items = "\n".join(f"- `{k}`: {v}" for k, v in terms)
